@@ -1,0 +1,78 @@
+import Foundation
+import HearthCore
+import HearthServices
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The HTTP face of Hearth: one router served on a Unix socket and on TCP at once, as two
+/// Hummingbird applications that the daemon runs in its service group.
+public struct APIServer: Sendable {
+    public struct Listeners: Sendable {
+        /// Path of the Unix socket, or nil for none.
+        public var unixSocket: String?
+        /// Host and port for TCP, or nil for none.
+        public var tcp: (host: String, port: Int)?
+        /// Require tokens on TCP; false only for development (`--no-auth`).
+        public var authEnabled: Bool
+
+        public init(unixSocket: String?, tcp: (host: String, port: Int)?, authEnabled: Bool) {
+            self.unixSocket = unixSocket
+            self.tcp = tcp
+            self.authEnabled = authEnabled
+        }
+    }
+
+    let hearth: Hearth
+    let listeners: Listeners
+    let logger: Logger
+
+    public init(hearth: Hearth, listeners: Listeners, logger: Logger) {
+        self.hearth = hearth
+        self.listeners = listeners
+        self.logger = logger
+    }
+
+    func makeRouter() -> Router<HearthRequestContext> {
+        let router = Router(context: HearthRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthMiddleware(tokens: hearth.tokens, authEnabled: listeners.authEnabled))
+        let table = RouteTable(router: router)
+        RootRoutes().register(on: table)
+        RuntimeRoutes(service: hearth.runtimes).register(on: table)
+        FunctionRoutes(service: hearth.functions, maxPackageSize: hearth.settings.maxPackageSize).register(on: table)
+        return router
+    }
+
+    /// The applications to run; `onListening` is told each address once it accepts connections.
+    public func services(onListening: @escaping @Sendable (String) async -> Void) throws -> [any Service] {
+        let responder = makeRouter().buildResponder()
+        var services: [any Service] = []
+        if let path = listeners.unixSocket {
+            try UnixSocketFile.prepare(path)
+            services.append(Application(
+                responder: responder,
+                configuration: .init(address: .unixDomainSocket(path: path), serverName: "hearthd"),
+                onServerRunning: { _ in
+                    // The file mode is the gate to the trusted socket: owner and group only.
+                    chmod(path, 0o660)
+                    await onListening("unix:\(path)")
+                },
+                logger: logger
+            ))
+        }
+        if let tcp = listeners.tcp {
+            services.append(Application(
+                responder: responder,
+                configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: "hearthd"),
+                onServerRunning: { channel in
+                    let port = channel.localAddress?.port ?? tcp.port
+                    await onListening("http://\(tcp.host):\(port)")
+                },
+                logger: logger
+            ))
+        }
+        return services
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// Qinling's wire timestamp: `YYYY-MM-DDTHH:MM:SSZ`, UTC, whole seconds.
+public enum Timestamp {
+    public static func format(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = Int((seconds >= 0 ? seconds : seconds - 86_399) / 86_400)
+        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
+            year, month, day, secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60
+        )
+    }
+
+    /// Howard Hinnant's days-to-civil algorithm; avoids Calendar, which is slow and locale-bound.
+    static func civilDate(daysSinceEpoch: Int) -> (Int, Int, Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+import HearthCore
+
+/// What the operator configures that the services enforce.
+public struct ServiceSettings: Sendable {
+    /// Bounds and defaults of function cpu, memory and timeout.
+    public var limits: ResourceLimits
+    /// Largest function package accepted, in bytes (the Qinling client refuses > 50 MiB).
+    public var maxPackageSize: Int
+    /// Largest total a package may expand to, so a zip bomb is refused at upload.
+    public var maxUnpackedSize: Int
+    /// Where runtime directories (`python3/`, `nodejs/`, …) live.
+    public var runtimesDirectory: URL
+
+    public init(limits: ResourceLimits = .qinling, maxPackageSize: Int = 52_428_800, maxUnpackedSize: Int = 536_870_912, runtimesDirectory: URL) {
+        self.limits = limits
+        self.maxPackageSize = maxPackageSize
+        self.maxUnpackedSize = maxUnpackedSize
+        self.runtimesDirectory = runtimesDirectory
+    }
+}

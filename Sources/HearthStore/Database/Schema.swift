@@ -1,0 +1,135 @@
+import GRDB
+
+/// The schema, as ordered, named migrations. A migration is frozen once it has shipped:
+/// change the schema by appending a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: Qinling resources and API tokens", migrate: createQinlingResources)
+        return migrator
+    }
+
+    static func createQinlingResources(_ db: Database) throws {
+        try db.create(table: "runtimes") { t in
+            t.primaryKey("id", .text)
+            t.column("name", .text)
+            t.column("image", .text).notNull()
+            t.column("description", .text)
+            t.column("is_public", .boolean).notNull()
+            t.column("trusted", .boolean).notNull()
+            t.column("status", .text).notNull()
+            t.column("status_reason", .text)
+            t.column("project_id", .text).notNull()
+            t.column("created_at", .datetime).notNull()
+            t.column("updated_at", .datetime)
+        }
+
+        try db.create(table: "functions") { t in
+            t.primaryKey("id", .text)
+            t.column("name", .text)
+            t.column("description", .text)
+            // A runtime in use cannot be deleted.
+            t.column("runtime_id", .text).notNull().indexed().references("runtimes", onDelete: .restrict)
+            t.column("entry", .text).notNull()
+            t.column("cpu", .integer).notNull()
+            t.column("memory_size", .integer).notNull()
+            t.column("timeout", .integer).notNull()
+            t.column("package_md5", .text).notNull()
+            t.column("count", .integer).notNull().defaults(to: 0)
+            t.column("latest_version", .integer).notNull().defaults(to: 0)
+            t.column("versions_issued", .integer).notNull().defaults(to: 0)
+            t.column("project_id", .text).notNull().indexed()
+            t.column("created_at", .datetime).notNull()
+            t.column("updated_at", .datetime)
+        }
+
+        try db.create(table: "function_versions") { t in
+            t.primaryKey("id", .text)
+            t.column("function_id", .text).notNull().references("functions", onDelete: .cascade)
+            t.column("version_number", .integer).notNull().check { $0 >= 1 }
+            t.column("description", .text)
+            t.column("package_md5", .text).notNull()
+            t.column("count", .integer).notNull().defaults(to: 0)
+            t.column("project_id", .text).notNull()
+            t.column("created_at", .datetime).notNull()
+            t.column("updated_at", .datetime)
+            t.uniqueKey(["function_id", "version_number"])
+        }
+
+        try db.create(table: "function_aliases") { t in
+            t.primaryKey("id", .text)
+            t.column("name", .text).notNull()
+            // An alias keeps its function alive: delete the alias first.
+            t.column("function_id", .text).notNull().indexed().references("functions", onDelete: .restrict)
+            t.column("function_version", .integer).notNull().defaults(to: 0)
+            t.column("description", .text)
+            t.column("project_id", .text).notNull()
+            t.column("created_at", .datetime).notNull()
+            t.column("updated_at", .datetime)
+            t.uniqueKey(["project_id", "name"])
+            t.uniqueKey(["project_id", "function_id", "function_version"])
+        }
+
+        // Executions outlive their function (Qinling keeps them), so function_id is not a foreign key.
+        try db.create(table: "executions") { t in
+            t.primaryKey("id", .text)
+            t.column("function_id", .text).notNull().indexed()
+            t.column("function_version", .integer).notNull().defaults(to: 0)
+            t.column("function_alias", .text)
+            t.column("description", .text)
+            t.column("status", .text).notNull().indexed()
+            t.column("sync", .boolean).notNull()
+            t.column("input", .text)
+            t.column("result", .text)
+            t.column("project_id", .text).notNull()
+            t.column("created_at", .datetime).notNull()
+            t.column("updated_at", .datetime)
+        }
+        try db.create(index: "executions_by_project", on: "executions", columns: ["project_id", "created_at"])
+
+        // Logs live apart from the rows so that listing executions never reads them.
+        try db.create(table: "execution_logs") { t in
+            t.primaryKey("execution_id", .text).references("executions", onDelete: .cascade)
+            t.column("text", .text).notNull()
+        }
+
+        try db.create(table: "jobs") { t in
+            t.primaryKey("id", .text)
+            t.column("name", .text)
+            // Finished jobs go with their function; running ones keep it from being deleted.
+            t.column("function_id", .text).indexed().references("functions", onDelete: .cascade)
+            t.column("function_alias", .text)
+            t.column("function_version", .integer).notNull().defaults(to: 0)
+            t.column("function_input", .text)
+            t.column("status", .text).notNull()
+            t.column("pattern", .text)
+            t.column("count", .integer)
+            t.column("first_execution_time", .datetime)
+            t.column("next_execution_time", .datetime)
+            t.column("project_id", .text).notNull()
+            t.column("created_at", .datetime).notNull()
+            t.column("updated_at", .datetime)
+        }
+        try db.create(index: "jobs_due", on: "jobs", columns: ["status", "next_execution_time"])
+
+        try db.create(table: "webhooks") { t in
+            t.primaryKey("id", .text)
+            t.column("function_id", .text).indexed().references("functions", onDelete: .restrict)
+            t.column("function_alias", .text)
+            t.column("function_version", .integer)
+            t.column("description", .text)
+            t.column("project_id", .text).notNull()
+            t.column("created_at", .datetime).notNull()
+            t.column("updated_at", .datetime)
+        }
+
+        try db.create(table: "api_tokens") { t in
+            t.primaryKey("id", .text)
+            t.column("secret_hash", .text).notNull().unique()
+            t.column("project_id", .text).notNull()
+            t.column("is_admin", .boolean).notNull()
+            t.column("description", .text)
+            t.column("created_at", .datetime).notNull()
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import GRDB
+
+extension Store {
+    /// Runs a write transaction, turning constraint failures into `StoreError`s that say
+    /// which rule the write broke.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await db.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw Self.constraintError(error)
+        }
+    }
+
+    static func constraintError(_ error: DatabaseError) -> any Error {
+        let message = error.message ?? ""
+        switch error.extendedResultCode {
+        case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
+            // "UNIQUE constraint failed: function_aliases.project_id, function_aliases.name"
+            let detail = message.split(separator: ":", maxSplits: 1).last.map(String.init) ?? ""
+            let qualified = detail.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let table = qualified.first?.split(separator: ".").first.map(String.init) ?? "unknown"
+            let columns = qualified.compactMap { $0.split(separator: ".").last.map(String.init) }
+            return StoreError.duplicate(table: table, columns: columns)
+        case .SQLITE_CONSTRAINT_FOREIGNKEY:
+            return StoreError.stillReferenced
+        default:
+            return error
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import HearthCore
+
+/// The persistent state of one Hearth data directory: a SQLite database in WAL mode
+/// (`hearth.sqlite`) and the function packages beside it (`packages/`).
+///
+/// Readers run concurrently; writes are serialised by SQLite, which is what keeps the
+/// compare-and-swap updates of counters and schedules correct without extra locks.
+public final class Store: Sendable {
+    let db: DatabasePool
+    public let packages: PackageStore
+    public let directory: URL
+
+    /// Opens (creating if needed) the store in `directory` and migrates it to the current schema.
+    public init(directory: URL) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // FULL keeps an accepted execution on disk across power loss, not only across a crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            db = try DatabasePool(path: directory.appendingPathComponent("hearth.sqlite").path, configuration: configuration)
+            try Schema.migrator.migrate(db)
+        } catch {
+            throw StoreError.cannotOpen(path: directory.path, reason: "\(error)")
+        }
+        packages = try PackageStore(directory: directory.appendingPathComponent("packages"))
+    }
+
+    /// Closes the database; later calls fail.
+    public func close() throws {
+        try db.close()
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Function packages as files: `packages/<function_id>/<md5>.zip`.
+///
+/// Files are named by their content, so a file never changes once written. A function's
+/// current package and its versions are rows pointing at an md5; a version is "an immutable
+/// copy" without copying anything, and a file is removed only when no row points at it.
+public struct PackageStore: Sendable {
+    public let directory: URL
+
+    init(directory: URL) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    public func url(functionID: String, md5: String) -> URL {
+        directory.appendingPathComponent(functionID).appendingPathComponent("\(md5).zip")
+    }
+
+    /// Writes a package durably: to a temporary file, fsync, rename, fsync the directory.
+    public func save(_ bytes: [UInt8], functionID: String, md5: String) throws {
+        let folder = directory.appendingPathComponent(functionID)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let final = url(functionID: functionID, md5: md5).path
+        if FileManager.default.fileExists(atPath: final) { return }
+        let temporary = final + ".tmp-\(getpid())-\(UInt32.random(in: .min ... .max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw StoreError.packageIO(path: temporary, errno: errno) }
+        var written = 0
+        let failure: Int32? = bytes.withUnsafeBytes { buffer in
+            while written < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                written += n
+            }
+            return fsync(fd) == 0 ? nil : errno
+        }
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw StoreError.packageIO(path: final, errno: failure)
+        }
+        guard rename(temporary, final) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw StoreError.packageIO(path: final, errno: code)
+        }
+        let dirfd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirfd >= 0 {
+            fsync(dirfd)
+            close(dirfd)
+        }
+    }
+
+    public func read(functionID: String, md5: String) throws -> Data {
+        let path = url(functionID: functionID, md5: md5)
+        guard let data = FileManager.default.contents(atPath: path.path) else {
+            throw StoreError.packageIO(path: path.path, errno: ENOENT)
+        }
+        return data
+    }
+
+    /// Removes every package file of a function whose md5 is not in `keep`.
+    public func prune(functionID: String, keep: Set<String>) {
+        let folder = directory.appendingPathComponent(functionID)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasSuffix(".zip") && !keep.contains(String(name.dropLast(4))) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+        if keep.isEmpty { try? FileManager.default.removeItem(at: folder) }
+    }
+}

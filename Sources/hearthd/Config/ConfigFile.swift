@@ -1,0 +1,74 @@
+import Foundation
+import HearthCore
+
+/// The optional JSON config file. Keys mirror the flags with underscores:
+///
+///     {"data_dir": "/var/lib/hearth", "unix": "/run/hearth/hearth.sock", "tcp": "127.0.0.1:7070",
+///      "auth": true, "runtimes_dir": "/usr/share/hearth/runtimes", "max_package_size": 52428800,
+///      "log_level": "info",
+///      "limits": {"cpu": "100:100:300", "memory": "33554432:33554432:134217728", "timeout": "1:5:300"}}
+///
+/// An unknown key or a value of the wrong type stops start-up with a message naming both.
+struct ConfigFile {
+    var dataDir: String?
+    var unix: String?
+    var tcp: String?
+    var auth: Bool?
+    var runtimesDir: String?
+    var maxPackageSize: Int?
+    var logLevel: String?
+    var cpuLimits: String?
+    var memoryLimits: String?
+    var timeoutLimits: String?
+
+    static let keys: Set<String> = ["data_dir", "unix", "tcp", "auth", "runtimes_dir", "max_package_size", "log_level", "limits"]
+    static let limitKeys: Set<String> = ["cpu", "memory", "timeout"]
+
+    init() {}
+
+    init(path: String) throws(ConfigError) {
+        guard let bytes = FileManager.default.contents(atPath: path) else { throw ConfigError("\(path): cannot read the config file") }
+        let json: JSONValue
+        do { json = try JSONValue.parse(bytes) } catch { throw ConfigError("\(path): not valid JSON: \(error)") }
+        guard let members = json.objectMembers else { throw ConfigError("\(path): the config must be a JSON object") }
+        for member in members where !Self.keys.contains(member.key) {
+            throw ConfigError("\(path): unknown key \"\(member.key)\" (known: \(Self.keys.sorted().joined(separator: ", ")))")
+        }
+        func string(_ key: String, in object: JSONValue = json) throws(ConfigError) -> String? {
+            switch object[key] {
+            case nil, .null?: return nil
+            case .string(let s)?: return s
+            case let other?: throw ConfigError("\(path): \"\(key)\" must be a string, not a \(other.typeName)")
+            }
+        }
+        dataDir = try string("data_dir")
+        unix = try string("unix")
+        tcp = try string("tcp")
+        runtimesDir = try string("runtimes_dir")
+        logLevel = try string("log_level")
+        switch json["auth"] {
+        case nil, .null?: auth = nil
+        case .bool(let b)?: auth = b
+        case let other?: throw ConfigError("\(path): \"auth\" must be true or false, not a \(other.typeName)")
+        }
+        switch json["max_package_size"] {
+        case nil, .null?: maxPackageSize = nil
+        case .int(let i)?: maxPackageSize = Int(i)
+        case let other?: throw ConfigError("\(path): \"max_package_size\" must be an integer, not a \(other.typeName)")
+        }
+        if let limits = json["limits"], !limits.isNull {
+            guard let entries = limits.objectMembers else { throw ConfigError("\(path): \"limits\" must be an object") }
+            for entry in entries where !Self.limitKeys.contains(entry.key) {
+                throw ConfigError("\(path): unknown key \"limits.\(entry.key)\" (known: cpu, memory, timeout)")
+            }
+            cpuLimits = try string("cpu", in: limits)
+            memoryLimits = try string("memory", in: limits)
+            timeoutLimits = try string("timeout", in: limits)
+        }
+    }
+}
+
+struct ConfigError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

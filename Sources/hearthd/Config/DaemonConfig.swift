@@ -1,0 +1,91 @@
+import Foundation
+import HearthCore
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything the daemon runs with, after defaults, the config file and flags are merged.
+struct DaemonConfig {
+    var dataDirectory: URL
+    var unixSocket: String?
+    var tcp: (host: String, port: Int)?
+    var authEnabled: Bool
+    var runtimesDirectory: URL
+    var maxPackageSize: Int
+    var limits: ResourceLimits
+    var logLevel: Logger.Level
+
+    static var isRoot: Bool { geteuid() == 0 }
+
+    init(_ options: DaemonOptions) throws(ConfigError) {
+        let file = try options.config.map { path throws(ConfigError) in try ConfigFile(path: path) } ?? ConfigFile()
+        dataDirectory = Self.dataDirectory(options.dataDir ?? file.dataDir)
+        unixSocket = try Self.unixSocket(options.unix ?? file.unix, dataDirectory: dataDirectory)
+        tcp = try Self.tcp(options.tcp ?? file.tcp ?? "127.0.0.1:7070")
+        authEnabled = options.noAuth ? false : (file.auth ?? true)
+        runtimesDirectory = Self.runtimesDirectory(options.runtimesDir ?? file.runtimesDir)
+        maxPackageSize = options.maxPackageSize ?? file.maxPackageSize ?? 52_428_800
+        guard maxPackageSize > 0 else { throw ConfigError("max_package_size must be positive") }
+        let qinling = ResourceLimits.qinling
+        limits = ResourceLimits(
+            cpu: try Self.bound(options.cpuLimits ?? file.cpuLimits, name: "cpu", default: qinling.cpu),
+            memorySize: try Self.bound(options.memoryLimits ?? file.memoryLimits, name: "memory", default: qinling.memorySize),
+            timeout: try Self.bound(options.timeoutLimits ?? file.timeoutLimits, name: "timeout", default: qinling.timeout)
+        )
+        let level = options.logLevel ?? file.logLevel ?? "info"
+        guard let logLevel = Logger.Level(rawValue: level) else { throw ConfigError("unknown log level '\(level)'") }
+        self.logLevel = logLevel
+        if unixSocket == nil && tcp == nil { throw ConfigError("both listeners are 'none': nothing to serve") }
+    }
+
+    static func dataDirectory(_ given: String?) -> URL {
+        if let given { return URL(fileURLWithPath: given).standardizedFileURL }
+        if isRoot { return URL(fileURLWithPath: "/var/lib/hearth") }
+        let base = ProcessInfo.processInfo.environment["XDG_DATA_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
+        return base.appendingPathComponent("hearth")
+    }
+
+    static func unixSocket(_ given: String?, dataDirectory: URL) throws(ConfigError) -> String? {
+        switch given {
+        case "none"?: return nil
+        case let path?:
+            guard path.utf8.count < 108 else { throw ConfigError("unix socket path is longer than 107 bytes: \(path)") }
+            return URL(fileURLWithPath: path).standardizedFileURL.path
+        case nil: return isRoot ? "/run/hearth/hearth.sock" : dataDirectory.appendingPathComponent("hearth.sock").path
+        }
+    }
+
+    static func tcp(_ given: String) throws(ConfigError) -> (host: String, port: Int)? {
+        if given == "none" { return nil }
+        guard let colon = given.lastIndex(of: ":"), let port = Int(given[given.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ConfigError("tcp must be HOST:PORT or 'none', got '\(given)'")
+        }
+        var host = String(given[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    static func runtimesDirectory(_ given: String?) -> URL {
+        if let given { return URL(fileURLWithPath: given).standardizedFileURL }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates = [
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("runtimes"),
+            executable.appendingPathComponent("../share/hearth/runtimes").standardizedFileURL,
+            URL(fileURLWithPath: "/usr/share/hearth/runtimes"),
+        ]
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
+    }
+
+    /// `min:default:max`, each a non-negative integer, min ≤ default ≤ max.
+    static func bound(_ given: String?, name: String, default fallback: ResourceLimits.Bound) throws(ConfigError) -> ResourceLimits.Bound {
+        guard let given else { return fallback }
+        let parts = given.split(separator: ":").map { Int($0) }
+        guard parts.count == 3, let min = parts[0], let value = parts[1], let max = parts[2], min >= 0, min <= value, value <= max else {
+            throw ConfigError("\(name) limits must be min:default:max with min ≤ default ≤ max, got '\(given)'")
+        }
+        return ResourceLimits.Bound(defaultValue: value, min: min, max: max)
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+
+/// The daemon's command-line flags. Each one wins over the same key in `--config`.
+struct DaemonOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("JSON config file; flags win over its keys. Keys are listed in README.md.", valueName: "file"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Where the database and packages live (default: /var/lib/hearth as root, ~/.local/share/hearth otherwise).", valueName: "dir"))
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("Unix socket path, or 'none' (default: /run/hearth/hearth.sock as root, <data-dir>/hearth.sock otherwise). Trusted: callers are admin.", valueName: "path"))
+    var unix: String?
+
+    @Option(help: ArgumentHelp("TCP address HOST:PORT, or 'none' (default: 127.0.0.1:7070). Port 0 picks a free port. Requires X-Auth-Token.", valueName: "host:port"))
+    var tcp: String?
+
+    @Flag(help: "Development only: accept any token on TCP as admin of project 'default'.")
+    var noAuth = false
+
+    @Option(help: ArgumentHelp("Directory of runtime directories (default: ./runtimes, else <prefix>/share/hearth/runtimes).", valueName: "dir"))
+    var runtimesDir: String?
+
+    @Option(help: ArgumentHelp("Largest function package accepted, in bytes (default: 52428800).", valueName: "bytes"))
+    var maxPackageSize: Int?
+
+    @Option(help: ArgumentHelp("Function cpu bounds in millicpu (default: 100:100:300).", valueName: "min:default:max"))
+    var cpuLimits: String?
+
+    @Option(help: ArgumentHelp("Function memory bounds in bytes (default: 33554432:33554432:134217728).", valueName: "min:default:max"))
+    var memoryLimits: String?
+
+    @Option(help: ArgumentHelp("Function timeout bounds in seconds (default: 1:5:300).", valueName: "min:default:max"))
+    var timeoutLimits: String?
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default: info).", valueName: "level"))
+    var logLevel: String?
+}
+
+/// Flags that name the data directory, shared by the commands that open the store.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("JSON config file, read for its data_dir.", valueName: "file"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("The daemon's data directory (default as for the daemon).", valueName: "dir"))
+    var dataDir: String?
+}
