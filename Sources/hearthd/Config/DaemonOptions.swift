@@ -35,12 +35,3 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default: info).", valueName: "level"))
     var logLevel: String?
 }
-
-/// Flags that name the data directory, shared by the commands that open the store.
-struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("JSON config file, read for its data_dir.", valueName: "file"))
-    var config: String?
-
-    @Option(help: ArgumentHelp("The daemon's data directory (default as for the daemon).", valueName: "dir"))
-    var dataDir: String?
-}

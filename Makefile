@@ -1,0 +1,58 @@
+# Hearth: `make run` starts the daemon, `make test` runs every test. Both install what is
+# missing first (Debian/Ubuntu packages via apt, the Python test clients in .venv).
+
+SWIFT_CONFIG ?= debug
+DATA_DIR ?= $(CURDIR)/.hearth
+ARGS ?=
+HEARTHD := .build/$(SWIFT_CONFIG)/hearthd
+VENV := .venv
+PYTHON ?= /usr/bin/python3
+
+# Debian packages the build, the sandbox and the bundled runtimes need.
+APT_PACKAGES := libseccomp-dev libcap-dev zlib1g-dev libsqlite3-dev pkg-config python3 python3-venv nodejs curl
+# The real clients the integration tests drive (see README: why these pins).
+PIP_PACKAGES := pytest==8.3.4 requests==2.32.3 python-openstackclient==10.5.0 python-qinlingclient==5.1.1
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test build deps venv unit integration clean help
+
+help:
+	@echo "make run    - install what is missing, build, start hearthd (data in $(DATA_DIR))"
+	@echo "make test   - install what is missing, build, run the unit and integration tests"
+	@echo "make clean  - remove build output, the test virtualenv and $(DATA_DIR)"
+
+run: deps build
+	@mkdir -p "$(DATA_DIR)"
+	$(HEARTHD) --data-dir "$(DATA_DIR)" --runtimes-dir "$(CURDIR)/runtimes" $(ARGS)
+
+test: deps build venv unit integration
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6.1 or newer from swift.org"; exit 1; }
+
+build:
+	swift build -c $(SWIFT_CONFIG) --product hearthd
+
+$(VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PIP_PACKAGES)
+	touch $@
+
+venv: $(VENV)/.installed
+
+unit:
+	swift test
+
+integration: venv build
+	HEARTHD=$(CURDIR)/$(HEARTHD) $(VENV)/bin/pytest -v -p no:cacheprovider Tests/integration
+
+clean:
+	rm -rf .build $(VENV) "$(DATA_DIR)"

@@ -1,0 +1,53 @@
+"""The config file, the flags that win over it, and --help."""
+
+import json
+import subprocess
+
+from hearth import HEARTHD, Daemon, create_runtime
+
+
+def run(*args):
+    return subprocess.run([HEARTHD, *args], capture_output=True, text=True, timeout=30)
+
+
+def test_help_documents_every_flag():
+    result = run("--help")
+    assert result.returncode == 0
+    for flag in ["--config", "--data-dir", "--unix", "--tcp", "--no-auth", "--runtimes-dir", "--max-package-size",
+                 "--cpu-limits", "--memory-limits", "--timeout-limits", "--log-level", "token"]:
+        assert flag in result.stdout, flag
+
+
+def test_config_file_sets_limits_and_flags_win(tmp_path):
+    config = tmp_path / "hearth.json"
+    config.write_text(json.dumps({"limits": {"timeout": "1:30:600"}, "max_package_size": 1000, "auth": True}))
+    d = Daemon(data_dir=str(tmp_path), args=["--config", str(config), "--max-package-size", "100000"]).start()
+    try:
+        admin = d.unix()
+        runtime = create_runtime(admin)
+        from hearth import make_zip
+        reply = admin.post("/v1/functions", data={"runtime_id": runtime["id"], "code": '{"source": "package"}', "entry": "a.main",
+                                                  "timeout": "600"}, files={"package": ("p.zip", make_zip({"a.py": "x" * 3000}))})
+        assert reply.status == 201, reply  # 600 s allowed by the file; the 1000-byte limit lost to the flag
+        assert admin.post("/v1/functions", data={"runtime_id": runtime["id"], "code": '{"source": "package"}', "entry": "a.main"},
+                          files={"package": ("p.zip", make_zip({"a.py": ""}))}).json["timeout"] == 30
+        assert d.tcp().get("/v1/functions").status == 401  # "auth": true
+    finally:
+        d.stop()
+
+
+def test_broken_config_stops_start_up_with_the_reason(tmp_path):
+    config = tmp_path / "bad.json"
+    for content, expected in [("{not json", "not valid JSON"), ('{"port": 1}', 'unknown key "port"'),
+                              ('{"auth": "yes"}', '"auth" must be true or false'),
+                              ('{"limits": {"cpu": "300:100:100"}}', "min ≤ default ≤ max")]:
+        config.write_text(content)
+        result = run("--config", str(config), "--data-dir", str(tmp_path))
+        assert result.returncode != 0, content
+        assert expected in result.stderr, (content, result.stderr)
+        assert str(config) in result.stderr or "limits" in result.stderr
+
+
+def test_bad_flags_are_refused(tmp_path):
+    assert "HOST:PORT" in run("--data-dir", str(tmp_path), "--tcp", "7070").stderr
+    assert "log level" in run("--data-dir", str(tmp_path), "--log-level", "loud").stderr
