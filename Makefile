@@ -15,11 +15,14 @@ PIP_PACKAGES := pytest==8.3.4 requests==2.32.3 python-openstackclient==10.5.0 py
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build deps venv unit integration clean help
+PREFIX ?= /usr/local
+
+.PHONY: run test build deps venv unit integration install clean help
 
 help:
 	@echo "make run    - install what is missing, build, start hearthd (data in $(DATA_DIR))"
 	@echo "make test   - install what is missing, build, run the unit and integration tests"
+	@echo "make install - release build into $(PREFIX), systemd unit and /etc/hearth/hearth.json"
 	@echo "make clean  - remove build output, the test virtualenv and $(DATA_DIR)"
 
 run: deps build
@@ -53,6 +56,15 @@ unit:
 
 integration: venv build
 	HEARTHD=$(CURDIR)/$(HEARTHD) $(VENV)/bin/pytest -v -p no:cacheprovider Tests/integration
+
+install: deps
+	swift build -c release --product hearthd
+	install -D -m 0755 .build/release/hearthd $(DESTDIR)$(PREFIX)/bin/hearthd
+	mkdir -p $(DESTDIR)$(PREFIX)/share/hearth
+	cp -R runtimes $(DESTDIR)$(PREFIX)/share/hearth/
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hearth/README.md
+	install -D -m 0644 systemd/hearthd.service $(DESTDIR)/etc/systemd/system/hearthd.service
+	[ -e $(DESTDIR)/etc/hearth/hearth.json ] || install -D -m 0640 systemd/hearth.json $(DESTDIR)/etc/hearth/hearth.json
 
 clean:
 	rm -rf .build $(VENV) "$(DATA_DIR)"

@@ -66,7 +66,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"]),
-        .testTarget(name: "HearthServicesTests", dependencies: ["HearthServices", "HearthStore", "HearthCore"]),
+        .testTarget(
+            name: "HearthServicesTests",
+            dependencies: [
+                "HearthServices", "HearthStore", "HearthCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         .testTarget(name: "HearthAPITests", dependencies: ["HearthAPI", "HearthCore"]),
     ]
 )

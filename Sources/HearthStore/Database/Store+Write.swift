@@ -24,7 +24,8 @@ extension Store {
         case .SQLITE_CONSTRAINT_FOREIGNKEY:
             return StoreError.stillReferenced
         default:
-            return error
+            // A RESTRICT action fails with the plain code; only the message tells it apart.
+            return message.contains("FOREIGN KEY") ? StoreError.stillReferenced : error
         }
     }
 }

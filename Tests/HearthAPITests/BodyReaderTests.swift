@@ -1,0 +1,69 @@
+@testable import HearthAPI
+import HearthCore
+import XCTest
+
+final class BodyReaderTests: XCTestCase {
+    func testMultipartAsTheQinlingClientSendsIt() throws {
+        let zip: [UInt8] = [0x50, 0x4B, 0x03, 0x04, 0xFF, 0x00, 0x0D, 0x0A]
+        var body = Array("--b0\r\nContent-Disposition: form-data; name=\"runtime_id\"\r\n\r\nrt\r\n".utf8)
+        body += Array("--b0\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\n{\"source\": \"package\"}\r\n".utf8)
+        body += Array("--b0\r\nContent-Disposition: form-data; name=\"timeout\"\r\n\r\n5\r\n".utf8)
+        body += Array("--b0\r\nContent-Disposition: form-data; name=\"package\"; filename=\"hello.zip\"\r\n\r\n".utf8) + zip
+        body += Array("\r\n--b0--\r\n".utf8)
+        let fields = try BodyReader.multipart(body, contentType: "multipart/form-data; boundary=b0")
+        XCTAssertEqual(try fields.string("runtime_id"), "rt")
+        XCTAssertEqual(try fields.object("code"), .object(["source": .string("package")]))
+        XCTAssertEqual(try fields.int("timeout"), 5)
+        XCTAssertEqual(try fields.file("package"), zip)
+    }
+
+    func testMultipartWithoutBoundaryIsABadRequestAndGarbageHasNoFields() throws {
+        XCTAssertThrowsError(try BodyReader.multipart([], contentType: "multipart/form-data"))
+        // Text before the first boundary is a preamble: no fields, which validation then reports.
+        XCTAssertTrue(try BodyReader.multipart(Array("garbage".utf8), contentType: "multipart/form-data; boundary=x").names.isEmpty)
+    }
+
+    func testFormDecoding() throws {
+        let fields = try BodyReader.form(Array("cpu=200&name=a+b%21&empty=&flag".utf8))
+        XCTAssertEqual(try fields.int("cpu"), 200)
+        XCTAssertEqual(try fields.string("name"), "a b!")
+        XCTAssertEqual(try fields.string("empty"), "")
+        XCTAssertEqual(try fields.string("flag"), "")
+        XCTAssertThrowsError(try BodyReader.form(Array("a=%zz".utf8)))
+    }
+
+    func testJSONBodies() throws {
+        XCTAssertTrue(try BodyReader.json(Array("  ".utf8)).names.isEmpty)
+        XCTAssertThrowsError(try BodyReader.json(Array("[1]".utf8)))
+        XCTAssertThrowsError(try BodyReader.json(Array("{".utf8)))
+        XCTAssertTrue(BodyReader.looksLikeJSONObject(Array(" {\"a\": 1}".utf8)))
+        XCTAssertFalse(BodyReader.looksLikeJSONObject(Array("a=1".utf8)))
+    }
+
+    func testFieldReadersNameTheWrongField() throws {
+        let fields = try BodyReader.json(Array(#"{"cpu": "12x", "is_public": "perhaps", "name": 3, "code": "[1]", "n": null, "s": "7"}"#.utf8))
+        XCTAssertThrowsError(try fields.int("cpu")) { XCTAssertTrue("\(($0 as! APIError).message)".contains("cpu. Value: '12x'. An integer is required")) }
+        XCTAssertThrowsError(try fields.bool("is_public")) { XCTAssertTrue(($0 as! APIError).message.contains("unambiguous boolean")) }
+        XCTAssertThrowsError(try fields.string("name")) { XCTAssertTrue(($0 as! APIError).message.contains("Expected a string")) }
+        XCTAssertThrowsError(try fields.object("code")) { XCTAssertTrue(($0 as! APIError).message.contains("Expected a JSON object")) }
+        XCTAssertNil(try fields.int("n"))
+        XCTAssertEqual(try fields.int("s"), 7)
+        XCTAssertThrowsError(try fields.check(resource: "runtime", writable: ["cpu"], readOnly: [])) {
+            XCTAssertTrue(($0 as! APIError).message.contains("Unknown attribute for argument runtime: is_public"))
+        }
+    }
+
+    func testHeaderParameters() {
+        XCTAssertEqual(BodyReader.parameter("boundary", in: "multipart/form-data; boundary=\"ab c\""), "ab c")
+        XCTAssertEqual(BodyReader.parameter("name", in: "form-data; name=\"package\"; filename=\"x.zip\""), "package")
+        XCTAssertNil(BodyReader.parameter("filename", in: "form-data; name=\"a\""))
+    }
+
+    func testPublicPaths() {
+        XCTAssertTrue(AuthMiddleware.isPublic("/"))
+        XCTAssertTrue(AuthMiddleware.isPublic("/v1/"))
+        XCTAssertTrue(AuthMiddleware.isPublic("/v1/webhooks/abc/invoke"))
+        XCTAssertFalse(AuthMiddleware.isPublic("/v1/webhooks/abc"))
+        XCTAssertFalse(AuthMiddleware.isPublic("/v1/functions"))
+    }
+}

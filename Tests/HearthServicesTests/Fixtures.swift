@@ -1,0 +1,68 @@
+import Foundation
+import HearthCore
+import HearthServices
+import HearthStore
+import Logging
+import ZIPFoundation
+
+/// A scratch data directory with a real store and a runtimes directory holding `python3`.
+struct Fixture {
+    let directory: URL
+    let store: Store
+    let hearth: Hearth
+
+    static let admin = Caller(projectID: "default", isAdmin: true)
+    static let member = Caller(projectID: "member", isAdmin: false)
+
+    init(maxPackageSize: Int = 1 << 20) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-unit-\(UUID().uuidString)")
+        let runtimes = directory.appendingPathComponent("runtimes")
+        try Self.writeManifest(in: runtimes, name: "python3", extra: #", "images": ["openstackqinling/python3-runtime"]"#)
+        store = try Store(directory: directory.appendingPathComponent("data"))
+        hearth = Hearth(
+            store: store, settings: ServiceSettings(maxPackageSize: maxPackageSize, maxUnpackedSize: 1 << 22, runtimesDirectory: runtimes),
+            logger: Logger(label: "test")
+        )
+    }
+
+    static func writeManifest(in runtimes: URL, name: String, extra: String = "", body: String? = nil) throws {
+        let folder = runtimes.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let text = body ?? #"{"name": "\#(name)", "command": ["/bin/true"]\#(extra)}"#
+        try Data(text.utf8).write(to: folder.appendingPathComponent("manifest.json"))
+    }
+
+    func cleanUp() {
+        try? store.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// An available runtime, as the API would leave it once provisioned.
+    func availableRuntime(image: String = "python3", isPublic: Bool = true) async throws -> Runtime {
+        let runtime = try await hearth.runtimes.create(RuntimeDraft(image: image, isPublic: isPublic), by: Self.admin)
+        for _ in 0..<200 {
+            let current = try await hearth.runtimes.show(id: runtime.id, by: Self.admin)
+            if current.status != .creating { return current }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw CocoaError(.coderInvalidValue)
+    }
+}
+
+/// A zip in memory with the given entries (path → contents).
+func makeZip(_ entries: [(String, String)], symlink: String? = nil) throws -> [UInt8] {
+    let archive = try Archive(accessMode: .create)
+    for (path, text) in entries {
+        let data = Data(text.utf8)
+        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate, provider: { position, size in
+            data.subdata(in: Int(position)..<Int(position) + size)
+        })
+    }
+    if let symlink {
+        let target = Data("/etc/shadow".utf8)
+        try archive.addEntry(with: symlink, type: .symlink, uncompressedSize: Int64(target.count), provider: { position, size in
+            target.subdata(in: Int(position)..<Int(position) + size)
+        })
+    }
+    return Array(archive.data!)
+}
