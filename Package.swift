@@ -23,6 +23,28 @@ let package = Package(
     ],
     targets: [
         .target(name: "HearthCore"),
+        // Between clone and execve: plain C, allocation-free, one file per step.
+        .target(
+            name: "CSandbox",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("seccomp"), .linkedLibrary("cap")]
+        ),
+        .target(
+            name: "HearthSandbox",
+            dependencies: [
+                "CSandbox",
+                "HearthCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HearthPool",
+            dependencies: [
+                "HearthCore",
+                "HearthSandbox",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "HearthStore",
             dependencies: [
@@ -35,6 +57,7 @@ let package = Package(
             dependencies: [
                 "HearthCore",
                 "HearthStore",
+                "HearthPool",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -60,12 +83,15 @@ let package = Package(
                 "HearthStore",
                 "HearthServices",
                 "HearthAPI",
+                "HearthPool",
+                "HearthSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"]),
+        .testTarget(name: "HearthSandboxTests", dependencies: ["HearthSandbox", "HearthCore"]),
         .testTarget(
             name: "HearthServicesTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import HearthCore
+import HearthPool
 import HearthStore
 import Logging
 
@@ -7,13 +8,16 @@ import Logging
 public struct Hearth: Sendable {
     public let runtimes: RuntimeService
     public let functions: FunctionService
+    public let executions: ExecutionService
     public let tokens: TokenService
     public let settings: ServiceSettings
 
-    public init(store: Store, settings: ServiceSettings, logger: Logger) {
+    /// `pool` is nil only where no sandbox can be made (unit tests); executions then fail.
+    public init(store: Store, settings: ServiceSettings, pool: WorkerPool?, logger: Logger) {
         self.settings = settings
-        runtimes = RuntimeService(store: store, catalog: RuntimeCatalog(directory: settings.runtimesDirectory), logger: logger)
-        functions = FunctionService(store: store, settings: settings, logger: logger)
+        runtimes = RuntimeService(store: store, catalog: RuntimeCatalog(directory: settings.runtimesDirectory), pool: pool, logger: logger)
+        functions = FunctionService(store: store, settings: settings, pool: pool, logger: logger)
+        executions = ExecutionService(store: store, functions: functions, pool: pool, logger: logger)
         tokens = TokenService(store: store)
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import HearthAPI
+import HearthPool
+import HearthSandbox
 import HearthServices
 import HearthStore
 import Logging
@@ -28,12 +30,27 @@ struct Daemon {
             logger.critical("cannot open the data directory", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-        let settings = ServiceSettings(
+        let pool: WorkerPool
+        do {
+            pool = try makePool(logger: logger)
+        } catch {
+            logger.critical("cannot make sandboxes", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        var settings = ServiceSettings(
             limits: config.limits, maxPackageSize: config.maxPackageSize, runtimesDirectory: config.runtimesDirectory
         )
-        let hearth = Hearth(store: store, settings: settings, logger: logger)
+        settings.pidsLimit = config.pool.pidsLimit
+        let hearth = Hearth(store: store, settings: settings, pool: pool, logger: logger)
         logInstalledRuntimes(logger)
+        try await hearth.executions.failInterrupted()
         Task { try? await hearth.runtimes.reconcileAll() }
+        let expiry = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(min(60, max(1, config.pool.idleTTL / 10))))
+                await pool.retireIdle()
+            }
+        }
 
         let api = APIServer(
             hearth: hearth,
@@ -58,12 +75,25 @@ struct Daemon {
         let group = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        defer {
-            if let path = config.unixSocket { UnixSocketFile.remove(path) }
-            try? store.close()
-            logger.notice("stopped")
-        }
         try await group.run()
+        expiry.cancel()
+        await pool.shutdown()
+        if let path = config.unixSocket { UnixSocketFile.remove(path) }
+        try? store.close()
+        logger.notice("stopped")
+    }
+
+    /// The sandbox and the warm pool; both seccomp profiles are compiled here, once, and a
+    /// broken one stops start-up with its file and problem.
+    func makePool(logger: Logger) throws -> WorkerPool {
+        let directory = config.profilesDirectory
+        let trusted = try SeccompProfile.load(file: directory.appendingPathComponent("default.json"))
+        let untrusted = try SeccompProfile.load(file: directory.appendingPathComponent("untrusted.json"))
+        logger.info("seccomp profiles compiled", metadata: [
+            "default": "\(trusted.instructionCount) instructions", "untrusted": "\(untrusted.instructionCount) instructions",
+        ])
+        let sandbox = try Sandbox(stateDirectory: config.dataDirectory)
+        return WorkerPool(sandbox: sandbox, profiles: .init(trusted: trusted, untrusted: untrusted), settings: config.pool, logger: logger)
     }
 
     func logInstalledRuntimes(_ logger: Logger) {

@@ -21,7 +21,7 @@ struct Fixture {
         store = try Store(directory: directory.appendingPathComponent("data"))
         hearth = Hearth(
             store: store, settings: ServiceSettings(maxPackageSize: maxPackageSize, maxUnpackedSize: 1 << 22, runtimesDirectory: runtimes),
-            logger: Logger(label: "test")
+            pool: nil, logger: Logger(label: "test")
         )
     }
 

@@ -102,6 +102,16 @@ struct RequestFields: Sendable {
         return value
     }
 
+    /// Any JSON value as sent: a JSON body member as itself, a form field as a string.
+    func json(_ name: String) -> JSONValue? {
+        switch self[name] {
+        case nil: return nil
+        case .json(let value)?: return value
+        case .text(let s)?: return .string(s)
+        case .part(let bytes, _)?: return .string(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     /// The bytes of an uploaded file.
     func file(_ name: String) throws -> [UInt8]? {
         switch self[name] {

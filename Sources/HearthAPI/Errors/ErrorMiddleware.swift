@@ -49,6 +49,7 @@ struct ErrorMiddleware: RouterMiddleware {
         case .notFound: return .notFound
         case .conflict: return .conflict
         case .tooLarge: return .contentTooLarge
+        case .tooManyRequests: return .tooManyRequests
         }
     }
 }

@@ -64,4 +64,6 @@ struct RuntimeRoutes {
 enum APILimits {
     /// Bodies other than function uploads are small JSON documents.
     static let smallBody = 1 << 20
+    /// Execution inputs are passed whole to a worker.
+    static let executionBody = 6 << 20
 }

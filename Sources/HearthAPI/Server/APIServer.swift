@@ -42,6 +42,8 @@ public struct APIServer: Sendable {
         RootRoutes().register(on: table)
         RuntimeRoutes(service: hearth.runtimes).register(on: table)
         FunctionRoutes(service: hearth.functions, maxPackageSize: hearth.settings.maxPackageSize).register(on: table)
+        FunctionWorkerRoutes(service: hearth.functions).register(on: table)
+        ExecutionRoutes(service: hearth.executions).register(on: table)
         return router
     }
 

@@ -13,10 +13,12 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case conflict(String)
     /// The request carries more data than the operator allows (413).
     case tooLarge(String)
+    /// Too much is queued already; retry later (429).
+    case tooManyRequests(String)
 
     public var description: String {
         switch self {
-        case .invalidInput(let m), .unauthenticated(let m), .notAllowed(let m), .notFound(let m), .conflict(let m), .tooLarge(let m):
+        case .invalidInput(let m), .unauthenticated(let m), .notAllowed(let m), .notFound(let m), .conflict(let m), .tooLarge(let m), .tooManyRequests(let m):
             return m
         }
     }

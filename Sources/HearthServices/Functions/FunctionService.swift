@@ -1,5 +1,6 @@
 import Foundation
 import HearthCore
+import HearthPool
 import HearthStore
 import Logging
 
@@ -7,11 +8,13 @@ import Logging
 public struct FunctionService: Sendable {
     let store: Store
     let settings: ServiceSettings
+    let pool: WorkerPool?
     let logger: Logger
 
-    public init(store: Store, settings: ServiceSettings, logger: Logger) {
+    public init(store: Store, settings: ServiceSettings, pool: WorkerPool?, logger: Logger) {
         self.store = store
         self.settings = settings
+        self.pool = pool
         self.logger = logger
     }
 
@@ -124,6 +127,10 @@ public struct FunctionService: Sendable {
         if newPackage != nil {
             store.packages.prune(functionID: id, keep: try await store.packageMD5sInUse(functionID: id))
         }
+        if !patch.isMetadataOnly {
+            // Version 0 is the current package: its workers run the old code or limits.
+            await pool?.detach(functionID: id, version: 0)
+        }
         logger.info("function updated", metadata: ["function": "\(id)", "new_package": "\(newPackage != nil)"])
         return function
     }
@@ -143,6 +150,7 @@ public struct FunctionService: Sendable {
             throw ServiceError.notAllowed("The function is still referenced by an alias or webhook created meanwhile; delete those first.")
         }
         store.packages.prune(functionID: id, keep: [])
+        await pool?.detach(functionID: id, version: nil)
         logger.info("function deleted", metadata: ["function": "\(id)"])
     }
 

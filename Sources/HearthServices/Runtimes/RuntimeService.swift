@@ -1,5 +1,6 @@
 import Foundation
 import HearthCore
+import HearthPool
 import HearthStore
 import Logging
 
@@ -9,11 +10,15 @@ import Logging
 public struct RuntimeService: Sendable {
     let store: Store
     let catalog: RuntimeCatalog
+    /// Nil only where no sandbox can be made (unit tests): a runtime is then available as
+    /// soon as its directory is found.
+    let pool: WorkerPool?
     let logger: Logger
 
-    public init(store: Store, catalog: RuntimeCatalog, logger: Logger) {
+    public init(store: Store, catalog: RuntimeCatalog, pool: WorkerPool?, logger: Logger) {
         self.store = store
         self.catalog = catalog
+        self.pool = pool
         self.logger = logger
     }
 
@@ -90,6 +95,7 @@ public struct RuntimeService: Sendable {
         } catch StoreError.stillReferenced {
             throw ServiceError.notAllowed("Runtime \(id) is still in use by a function; delete it first.")
         }
+        await pool?.remove(runtimeID: runtime.id)
         logger.info("runtime deleted", metadata: ["runtime": "\(id)"])
     }
 
@@ -97,8 +103,7 @@ public struct RuntimeService: Sendable {
     public func pool(id: String, by caller: Caller) async throws -> (total: Int, available: Int) {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
         _ = try await show(id: id, by: caller)
-        // The warm pool arrives with the sandbox; until then a runtime has no workers.
-        return (0, 0)
+        return await pool?.capacity(runtimeID: id) ?? (0, 0)
     }
 
     /// Re-checks every runtime at start-up: ones left `creating`/`upgrading` by a restart are
@@ -118,9 +123,24 @@ public struct RuntimeService: Sendable {
             guard let runtime = try await store.runtime(id: id) else { return }
             switch catalog.resolve(image: runtime.image) {
             case .success(let manifest):
+                if let pool {
+                    let template = WorkerTemplate(
+                        runtimeID: id, runtimeName: manifest.name, directory: manifest.directory,
+                        command: manifest.command, trusted: runtime.trusted
+                    )
+                    do {
+                        try await pool.warm(template)
+                    } catch {
+                        let reason = (error as? PoolError)?.description ?? "\(error)"
+                        try await store.setRuntimeStatus(id: id, .error, reason: reason)
+                        logger.error("runtime unavailable", metadata: ["runtime": "\(id)", "reason": "\(reason)"])
+                        return
+                    }
+                }
                 try await store.setRuntimeStatus(id: id, .available, reason: nil)
                 logger.info("runtime available", metadata: ["runtime": "\(id)", "directory": "\(manifest.directory.path)"])
             case .failure(let problem):
+                await pool?.remove(runtimeID: id)
                 try await store.setRuntimeStatus(id: id, .error, reason: problem.message)
                 logger.error("runtime unavailable", metadata: ["runtime": "\(id)", "reason": "\(problem.message)"])
             }

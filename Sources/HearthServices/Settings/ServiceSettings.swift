@@ -11,6 +11,8 @@ public struct ServiceSettings: Sendable {
     public var maxUnpackedSize: Int
     /// Where runtime directories (`python3/`, `nodejs/`, …) live.
     public var runtimesDirectory: URL
+    /// Processes and threads one function's sandbox may have.
+    public var pidsLimit: Int = 128
 
     public init(limits: ResourceLimits = .qinling, maxPackageSize: Int = 52_428_800, maxUnpackedSize: Int = 536_870_912, runtimesDirectory: URL) {
         self.limits = limits

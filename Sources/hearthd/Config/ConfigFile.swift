@@ -5,7 +5,8 @@ import HearthCore
 ///
 ///     {"data_dir": "/var/lib/hearth", "unix": "/run/hearth/hearth.sock", "tcp": "127.0.0.1:7070",
 ///      "auth": true, "runtimes_dir": "/usr/share/hearth/runtimes", "max_package_size": 52428800,
-///      "log_level": "info",
+///      "log_level": "info", "profiles_dir": "/usr/share/hearth/sandbox-profiles",
+///      "pool": {"capacity": 3, "max_workers": 64, "workers_per_function": 4, "idle_ttl": 3600},
 ///      "limits": {"cpu": "100:100:300", "memory": "33554432:33554432:134217728", "timeout": "1:5:300"}}
 ///
 /// An unknown key or a value of the wrong type stops start-up with a message naming both.
@@ -20,8 +21,14 @@ struct ConfigFile {
     var cpuLimits: String?
     var memoryLimits: String?
     var timeoutLimits: String?
+    var profilesDir: String?
+    var poolCapacity: Int?
+    var maxWorkers: Int?
+    var workersPerFunction: Int?
+    var idleTTL: Double?
 
-    static let keys: Set<String> = ["data_dir", "unix", "tcp", "auth", "runtimes_dir", "max_package_size", "log_level", "limits"]
+    static let keys: Set<String> = ["data_dir", "unix", "tcp", "auth", "runtimes_dir", "profiles_dir", "max_package_size", "log_level", "limits", "pool"]
+    static let poolKeys: Set<String> = ["capacity", "max_workers", "workers_per_function", "idle_ttl"]
     static let limitKeys: Set<String> = ["cpu", "memory", "timeout"]
 
     init() {}
@@ -51,10 +58,29 @@ struct ConfigFile {
         case .bool(let b)?: auth = b
         case let other?: throw ConfigError("\(path): \"auth\" must be true or false, not a \(other.typeName)")
         }
-        switch json["max_package_size"] {
-        case nil, .null?: maxPackageSize = nil
-        case .int(let i)?: maxPackageSize = Int(i)
-        case let other?: throw ConfigError("\(path): \"max_package_size\" must be an integer, not a \(other.typeName)")
+        func integer(_ key: String, in object: JSONValue = json, label: String? = nil) throws(ConfigError) -> Int? {
+            switch object[key] {
+            case nil, .null?: return nil
+            case .int(let i)?: return Int(i)
+            case let other?: throw ConfigError("\(path): \"\(label ?? key)\" must be an integer, not a \(other.typeName)")
+            }
+        }
+        maxPackageSize = try integer("max_package_size")
+        profilesDir = try string("profiles_dir")
+        if let pool = json["pool"], !pool.isNull {
+            guard let entries = pool.objectMembers else { throw ConfigError("\(path): \"pool\" must be an object") }
+            for entry in entries where !Self.poolKeys.contains(entry.key) {
+                throw ConfigError("\(path): unknown key \"pool.\(entry.key)\" (known: \(Self.poolKeys.sorted().joined(separator: ", ")))")
+            }
+            poolCapacity = try integer("capacity", in: pool, label: "pool.capacity")
+            maxWorkers = try integer("max_workers", in: pool, label: "pool.max_workers")
+            workersPerFunction = try integer("workers_per_function", in: pool, label: "pool.workers_per_function")
+            switch pool["idle_ttl"] {
+            case nil, .null?: idleTTL = nil
+            case .int(let i)?: idleTTL = Double(i)
+            case .double(let d)?: idleTTL = d
+            case let other?: throw ConfigError("\(path): \"pool.idle_ttl\" must be a number of seconds, not a \(other.typeName)")
+            }
         }
         if let limits = json["limits"], !limits.isNull {
             guard let entries = limits.objectMembers else { throw ConfigError("\(path): \"limits\" must be an object") }

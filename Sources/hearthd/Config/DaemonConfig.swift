@@ -1,5 +1,6 @@
 import Foundation
 import HearthCore
+import HearthPool
 import Logging
 
 #if canImport(Glibc)
@@ -13,6 +14,8 @@ struct DaemonConfig {
     var tcp: (host: String, port: Int)?
     var authEnabled: Bool
     var runtimesDirectory: URL
+    var profilesDirectory: URL
+    var pool: PoolSettings
     var maxPackageSize: Int
     var limits: ResourceLimits
     var logLevel: Logger.Level
@@ -25,7 +28,17 @@ struct DaemonConfig {
         unixSocket = try Self.unixSocket(options.unix ?? file.unix, dataDirectory: dataDirectory)
         tcp = try Self.tcp(options.tcp ?? file.tcp ?? "127.0.0.1:7070")
         authEnabled = options.noAuth ? false : (file.auth ?? true)
-        runtimesDirectory = Self.runtimesDirectory(options.runtimesDir ?? file.runtimesDir)
+        runtimesDirectory = Self.installedDirectory("runtimes", given: options.runtimesDir ?? file.runtimesDir)
+        profilesDirectory = Self.installedDirectory("sandbox-profiles", given: options.profilesDir ?? file.profilesDir)
+        var pool = PoolSettings()
+        pool.capacity = options.poolCapacity ?? file.poolCapacity ?? pool.capacity
+        pool.maxWorkers = options.maxWorkers ?? file.maxWorkers ?? pool.maxWorkers
+        pool.perFunctionWorkers = options.workersPerFunction ?? file.workersPerFunction ?? pool.perFunctionWorkers
+        pool.idleTTL = options.idleTtl ?? file.idleTTL ?? pool.idleTTL
+        guard pool.capacity >= 0, pool.maxWorkers >= 1, pool.perFunctionWorkers >= 1, pool.idleTTL > 0 else {
+            throw ConfigError("pool settings must be positive (capacity may be 0)")
+        }
+        self.pool = pool
         maxPackageSize = options.maxPackageSize ?? file.maxPackageSize ?? 52_428_800
         guard maxPackageSize > 0 else { throw ConfigError("max_package_size must be positive") }
         let qinling = ResourceLimits.qinling
@@ -68,13 +81,15 @@ struct DaemonConfig {
         return (host.isEmpty ? "127.0.0.1" : host, port)
     }
 
-    static func runtimesDirectory(_ given: String?) -> URL {
+    /// A directory shipped with Hearth (`runtimes`, `sandbox-profiles`): the one given, else
+    /// ./NAME, else <prefix>/share/hearth/NAME next to the executable, else /usr/share/hearth/NAME.
+    static func installedDirectory(_ name: String, given: String?) -> URL {
         if let given { return URL(fileURLWithPath: given).standardizedFileURL }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let candidates = [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("runtimes"),
-            executable.appendingPathComponent("../share/hearth/runtimes").standardizedFileURL,
-            URL(fileURLWithPath: "/usr/share/hearth/runtimes"),
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(name),
+            executable.appendingPathComponent("../share/hearth/\(name)").standardizedFileURL,
+            URL(fileURLWithPath: "/usr/share/hearth/\(name)"),
         ]
         return candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
     }

@@ -20,6 +20,21 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Directory of runtime directories (default: ./runtimes, else <prefix>/share/hearth/runtimes).", valueName: "dir"))
     var runtimesDir: String?
 
+    @Option(help: ArgumentHelp("Directory of seccomp profiles default.json and untrusted.json (default: ./sandbox-profiles, else <prefix>/share/hearth/sandbox-profiles).", valueName: "dir"))
+    var profilesDir: String?
+
+    @Option(help: ArgumentHelp("Generic workers kept warm per runtime (default: 3).", valueName: "n"))
+    var poolCapacity: Int?
+
+    @Option(help: ArgumentHelp("Workers of all runtimes together (default: 64).", valueName: "n"))
+    var maxWorkers: Int?
+
+    @Option(help: ArgumentHelp("Workers one function version may have at once (default: 4).", valueName: "n"))
+    var workersPerFunction: Int?
+
+    @Option(help: ArgumentHelp("Seconds an idle specialised worker is kept (default: 3600).", valueName: "seconds"))
+    var idleTtl: Double?
+
     @Option(help: ArgumentHelp("Largest function package accepted, in bytes (default: 52428800).", valueName: "bytes"))
     var maxPackageSize: Int?
 

@@ -1,0 +1,175 @@
+/*
+ * The whole API of Hearth's sandbox: describe a sandbox in a `hearth_spec`, call
+ * `hearth_spawn`, get a pid or the step that failed with its errno.
+ *
+ * Everything the child runs between clone() and execve() is in this target, is plain C,
+ * and makes only async-signal-safe system calls: the daemon is multithreaded, so another
+ * thread may hold malloc's or stdio's lock at the moment of clone().
+ */
+#ifndef HEARTH_SANDBOX_H
+#define HEARTH_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Where set-up stopped. Mirrored by the Swift `SandboxError.Step`. */
+enum hearth_step {
+    HEARTH_STEP_NONE = 0,
+    HEARTH_STEP_PIPES,          /* parent: sync/error pipes */
+    HEARTH_STEP_STACK,          /* parent: child stack */
+    HEARTH_STEP_CLONE,          /* parent: clone() with the namespace flags */
+    HEARTH_STEP_ID_MAPS,        /* parent: uid_map / gid_map of the child */
+    HEARTH_STEP_CGROUP,         /* parent: moving the child into its cgroups */
+    HEARTH_STEP_RELEASE,        /* parent: letting the child go on */
+    HEARTH_STEP_WAIT_PARENT,    /* child: parent went away before releasing it */
+    HEARTH_STEP_IDENTITY,       /* child: setgroups/setresgid/setresuid */
+    HEARTH_STEP_MOUNT_PRIVATE,  /* child: stop mount propagation */
+    HEARTH_STEP_MOUNT_ROOT,     /* child: tmpfs for the new root */
+    HEARTH_STEP_MOUNT_BIND,     /* child: read-only binds of what the runtime needs */
+    HEARTH_STEP_MOUNT_PROC,     /* child: fresh /proc of the new pid namespace */
+    HEARTH_STEP_MOUNT_DEV,      /* child: minimal /dev */
+    HEARTH_STEP_MOUNT_TMP,      /* child: size-limited /tmp and the code directory */
+    HEARTH_STEP_PIVOT_ROOT,     /* child: pivot_root and detaching the old root */
+    HEARTH_STEP_ROOT_READONLY,  /* child: remounting / read-only */
+    HEARTH_STEP_HOSTNAME,       /* child: uts namespace hostname */
+    HEARTH_STEP_CGROUP_NS,      /* child: cgroup namespace rooted at its own cgroup */
+    HEARTH_STEP_RLIMITS,        /* child: setrlimit */
+    HEARTH_STEP_FDS,            /* child: fds 0-3 and closing everything else */
+    HEARTH_STEP_CHDIR,          /* child: working directory */
+    HEARTH_STEP_CAPS,           /* child: securebits, bounding set, ambient, capset */
+    HEARTH_STEP_NO_NEW_PRIVS,   /* child: PR_SET_NO_NEW_PRIVS */
+    HEARTH_STEP_SECCOMP,        /* child: installing the filter */
+    HEARTH_STEP_EXEC,           /* child: execve */
+};
+
+/* A bind mount into the sandbox; targets are absolute paths inside it. */
+struct hearth_bind {
+    const char *source;
+    const char *target;
+    int writable;
+};
+
+/* A symbolic link inside the sandbox (e.g. /bin -> usr/bin on merged-/usr systems). */
+struct hearth_symlink {
+    const char *target;
+    const char *path;
+};
+
+struct hearth_rlimit {
+    int resource;
+    uint64_t soft;
+    uint64_t hard;
+};
+
+/* A compiled seccomp filter: BPF instructions as exported by libseccomp. */
+struct hearth_filter {
+    const void *instructions; /* struct sock_filter[] */
+    unsigned short count;
+};
+
+struct hearth_spec {
+    /* An existing, empty directory on the host where the child mounts its tmpfs root. */
+    const char *root_mountpoint;
+    const struct hearth_bind *binds;
+    size_t bind_count;
+    const struct hearth_symlink *symlinks;
+    size_t symlink_count;
+    /* tmpfs options of /tmp and of the code directory (e.g. "size=64m"). */
+    const char *tmp_options;
+    const char *code_dir;        /* absolute path inside, NULL for none */
+    const char *code_options;
+    const char *hostname;
+
+    /* The host uid and gid that uid/gid 0 inside the sandbox map to. */
+    uint32_t host_uid;
+    uint32_t host_gid;
+    int new_network;             /* 1: an empty network namespace */
+
+    const struct hearth_rlimit *rlimits;
+    size_t rlimit_count;
+    /* Open `cgroup.procs` files the parent writes the child's pid into before releasing it. */
+    const int *cgroup_procs_fds;
+    size_t cgroup_fd_count;
+
+    /* Become fds 0, 1, 2 and 3 in the child; -1 means /dev/null (0-2) or closed (3). */
+    int stdin_fd;
+    int stdout_fd;
+    int stderr_fd;
+    int control_fd;
+
+    int last_capability;         /* highest capability number of this kernel */
+    const struct hearth_filter *filter; /* NULL only for debugging */
+
+    const char *cwd;             /* inside the sandbox */
+    const char *path;            /* executable, inside the sandbox */
+    char *const *argv;
+    char *const *envp;
+};
+
+struct hearth_result {
+    pid_t pid;                   /* the sandbox's init; killing it kills the sandbox */
+    int pidfd;                   /* pollable, readable once the sandbox's init exited */
+    enum hearth_step step;       /* HEARTH_STEP_NONE on success */
+    int error;                   /* errno of the failed step */
+};
+
+/*
+ * Creates a sandbox and runs `spec->path` in it. Returns 0 with result->pid and
+ * result->pidfd set once execve() succeeded, or -1 with result->step and result->error.
+ * A child that failed has been reaped. Safe to call from any thread.
+ */
+int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result);
+
+/* Parent side: SIGKILL to a sandbox's init through its pidfd (no pid reuse race). 0 or -errno. */
+int hearth_kill(int pidfd);
+
+/*
+ * Parent side: blocks until the sandbox's init exited and reaps it. Sets *exited to 1 and
+ * *status to the exit code, or *exited to 0 and *status to the signal. 0 or -errno.
+ */
+int hearth_wait(int pidfd, int *exited, int *status);
+
+/* The highest capability number the running kernel knows (libcap's cap_max_bits() - 1). */
+int hearth_last_capability(void);
+
+/*
+ * Seccomp compilation, in the parent, once per profile (libseccomp).
+ * hearth_filter_new() starts a filter with a default action; rules are added one by one;
+ * hearth_filter_export() produces BPF that hearth_spawn installs. Errors are -errno.
+ */
+struct hearth_filter_builder;
+
+enum hearth_action_kind {
+    HEARTH_ACTION_ALLOW = 0,
+    HEARTH_ACTION_ERRNO = 1,
+    HEARTH_ACTION_KILL_PROCESS = 2,
+};
+
+struct hearth_arg_rule {
+    unsigned index;
+    int op;                 /* enum scmp_compare */
+    uint64_t value;
+    uint64_t value_two;
+};
+
+struct hearth_filter_builder *hearth_filter_new(enum hearth_action_kind default_action, int default_errno, int *error);
+int hearth_filter_add_arch(struct hearth_filter_builder *builder, const char *arch_name);
+/* Returns -ENOENT when the syscall name is unknown to libseccomp for the native arch. */
+int hearth_filter_add_rule(struct hearth_filter_builder *builder, const char *syscall_name,
+                           enum hearth_action_kind action, int errno_value,
+                           const struct hearth_arg_rule *args, unsigned arg_count);
+/* On success *out is malloc'd BPF the caller frees with hearth_filter_free_program(). */
+int hearth_filter_export(struct hearth_filter_builder *builder, struct hearth_filter *out);
+void hearth_filter_free(struct hearth_filter_builder *builder);
+void hearth_filter_free_program(struct hearth_filter *program);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

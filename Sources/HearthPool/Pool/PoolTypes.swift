@@ -1,0 +1,100 @@
+import HearthCore
+import HearthSandbox
+
+/// One function version of one project: the unit a specialised worker is bound to.
+public struct FunctionKey: Hashable, Sendable, CustomStringConvertible {
+    public var projectID: String
+    public var functionID: String
+    public var version: Int
+
+    public init(projectID: String, functionID: String, version: Int) {
+        self.projectID = projectID
+        self.functionID = functionID
+        self.version = version
+    }
+
+    public var description: String { "\(functionID)@\(version)" }
+}
+
+/// One call to run.
+public struct InvocationRequest: Sendable {
+    public var key: FunctionKey
+    public var runtimeID: String
+    public var executionID: String
+    public var limits: CgroupLimits
+    /// Seconds.
+    public var timeout: Double
+    public var input: JSONValue?
+    public var positional: Bool
+    /// The code, fetched only when a worker has to be specialised.
+    public var code: @Sendable () throws -> CodeBundle
+
+    public init(
+        key: FunctionKey, runtimeID: String, executionID: String, limits: CgroupLimits, timeout: Double,
+        input: JSONValue?, positional: Bool, code: @escaping @Sendable () throws -> CodeBundle
+    ) {
+        self.key = key
+        self.runtimeID = runtimeID
+        self.executionID = executionID
+        self.limits = limits
+        self.timeout = timeout
+        self.input = input
+        self.positional = positional
+        self.code = code
+    }
+}
+
+/// How a call ended. `output` is what Qinling puts in `result.output`.
+public struct InvocationResult: Sendable {
+    public enum Failure: String, Sendable {
+        /// The function raised.
+        case exception
+        /// It returned something that is not JSON.
+        case unserializable
+        /// The code could not be loaded (missing module, syntax error…).
+        case loadFailed = "load_failed"
+        case timeout
+        case outOfMemory = "out_of_memory"
+        /// The worker died (exit, signal, process limit).
+        case crashed
+        case protocolError = "protocol_error"
+    }
+
+    public var failure: Failure?
+    public var output: JSONValue
+    /// Seconds.
+    public var duration: Double
+    public var log: String
+    /// True when a worker had to be specialised for this call.
+    public var cold: Bool
+    public var workerID: String?
+
+    public var succeeded: Bool { failure == nil }
+}
+
+/// What the pool refuses.
+public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownRuntime(String)
+    case runtimeUnavailable(String)
+    case workerStartFailed(String)
+    /// Too many calls already wait for this function.
+    case queueFull(waiting: Int)
+    case codeUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case .unknownRuntime(let id): return "runtime \(id) has no pool"
+        case .runtimeUnavailable(let reason): return "runtime unavailable: \(reason)"
+        case .workerStartFailed(let reason): return "a worker could not start: \(reason)"
+        case .queueFull(let waiting): return "too many calls are waiting for this function (\(waiting)); retry later"
+        case .codeUnavailable(let reason): return "the function's code could not be read: \(reason)"
+        }
+    }
+}
+
+/// A row of `GET /v1/functions/{id}/workers`.
+public struct WorkerInfo: Sendable, Equatable {
+    public var functionID: String
+    public var version: Int
+    public var workerName: String
+}

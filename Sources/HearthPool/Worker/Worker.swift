@@ -1,0 +1,92 @@
+import Foundation
+import HearthCore
+import HearthSandbox
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One runtime process in its own sandbox. Generic until `load` binds it to one function
+/// version of one project, for good: a worker is never reused across projects or versions.
+///
+/// Its mutable state belongs to the pool actor, which is the only caller.
+public final class Worker: @unchecked Sendable {
+    public let id: String
+    public let runtimeID: String
+    let process: SandboxedProcess
+    let channel: WorkerChannel
+    var binding: FunctionKey?
+    var lastUsed = ContinuousClock.now
+    var busy = false
+
+    init(id: String, runtimeID: String, process: SandboxedProcess, channel: WorkerChannel) {
+        self.id = id
+        self.runtimeID = runtimeID
+        self.process = process
+        self.channel = channel
+    }
+
+    public var pid: pid_t { process.pid }
+
+    /// Starts a worker and waits for its `hello`. The sandbox is made on a thread of its own
+    /// (it blocks for milliseconds), never on the cooperative pool.
+    static func start(id: String, template: WorkerTemplate, sandbox: Sandbox, profile: SeccompProfile, settings: PoolSettings) async throws -> Worker {
+        var control: [Int32] = [-1, -1]
+        var output: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &control) == 0 else {
+            throw PoolError.workerStartFailed("socketpair: \(String(cString: strerror(errno)))")
+        }
+        guard pipe(&output) == 0 else {
+            close(control[0]); close(control[1])
+            throw PoolError.workerStartFailed("pipe: \(String(cString: strerror(errno)))")
+        }
+        // The spawn closes every other fd in the child; this keeps them out of anything else.
+        for fd in output { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let (theirControl, theirOutput) = (control[1], output[1])
+        let spec = template.sandboxSpec(limits: CgroupLimits(memory: settings.genericMemory, pids: settings.pidsLimit, millicpu: 1000), settings: settings, profile: profile)
+        let spawned: Result<SandboxedProcess, SandboxError> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: Result { () throws(SandboxError) in
+                    try sandbox.spawn(spec, stdout: theirOutput, stderr: theirOutput, control: theirControl)
+                })
+            }
+        }
+        close(control[1])
+        close(output[1])
+        let process: SandboxedProcess
+        switch spawned {
+        case .success(let p): process = p
+        case .failure(let error):
+            close(control[0]); close(output[0])
+            throw PoolError.workerStartFailed(error.description)
+        }
+        let worker = Worker(id: id, runtimeID: template.runtimeID, process: process, channel: WorkerChannel(control: control[0], output: output[0]))
+        let log = LogCapture(limit: 16 << 10)
+        let hello = await worker.channel.exchange(nil, deadline: .now + .seconds(settings.startTimeout), log: log)
+        guard case .frame(let frame) = hello, frame.type == "hello" else {
+            let exit = await worker.stop()
+            let said = log.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw PoolError.workerStartFailed("the worker did not start (\(hello.summary); it \(exit.termination.description))\(said.isEmpty ? "" : ": \(said.suffix(2000))")")
+        }
+        return worker
+    }
+
+    /// Kills the sandbox (if still running) and waits for it, freeing its uid and cgroup.
+    @discardableResult
+    func stop() async -> SandboxedProcess.Exit {
+        process.kill()
+        channel.close()
+        return await process.reap()
+    }
+}
+
+extension WorkerChannel.Outcome {
+    var summary: String {
+        switch self {
+        case .frame(let frame): return "unexpected '\(frame.type ?? "?")' message"
+        case .timedOut: return "no hello in time"
+        case .closed: return "it closed its socket"
+        case .violation(let violation): return "protocol error: \(violation)"
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import HearthSandbox
+
+/// How to start a worker of one runtime: its command and directory (mounted read-only at
+/// `/runtime`), whether it is trusted (untrusted runtimes get the stricter seccomp profile)
+/// and whether its sandboxes get a network.
+public struct WorkerTemplate: Sendable {
+    public var runtimeID: String
+    public var runtimeName: String
+    public var directory: URL
+    /// The command; relative paths are files of the runtime directory.
+    public var command: [String]
+    public var trusted: Bool
+    public var network: Bool
+
+    public init(runtimeID: String, runtimeName: String, directory: URL, command: [String], trusted: Bool, network: Bool = false) {
+        self.runtimeID = runtimeID
+        self.runtimeName = runtimeName
+        self.directory = directory
+        self.command = command
+        self.trusted = trusted
+        self.network = network
+    }
+
+    static let runtimeMount = "/runtime"
+    static let codeDirectory = "/code"
+
+    /// The sandbox a generic worker of this runtime starts in, with the pool's limits until a
+    /// function's own limits replace them at specialisation.
+    func sandboxSpec(limits: CgroupLimits, settings: PoolSettings, profile: SeccompProfile) -> SandboxSpec {
+        var (binds, symlinks) = SandboxSpec.systemBinds()
+        binds.append(.init(source: directory.path, target: Self.runtimeMount))
+        let arguments = command.dropFirst().map { $0.hasPrefix("/") || $0.hasPrefix("-") ? $0 : "\(Self.runtimeMount)/\($0)" }
+        var spec = SandboxSpec(
+            executable: command[0], arguments: arguments,
+            environment: [
+                "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1",
+                "HEARTH_RUNTIME=\(runtimeName)", "HEARTH_CODE_DIR=\(Self.codeDirectory)",
+            ],
+            binds: binds, symlinks: symlinks,
+            rlimits: [
+                (Int32(RLIMIT_NOFILE.rawValue), UInt64(settings.openFiles), UInt64(settings.openFiles)),
+                (Int32(RLIMIT_FSIZE.rawValue), 524_288_000, 524_288_000),
+                (Int32(RLIMIT_CORE.rawValue), 0, 0),
+            ],
+            cgroup: limits, profile: profile
+        )
+        spec.network = network
+        spec.codeDirectory = Self.codeDirectory
+        spec.codeOptions = "size=\(settings.codeSize),mode=0755"
+        spec.tmpOptions = "size=\(settings.tmpSize),mode=1777"
+        return spec
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,52 @@
+import CSandbox
+
+/// Why a sandbox could not be made or used. A failed spawn names the set-up step and its
+/// errno, mirroring the C step enum, so that "mount_proc: Operation not permitted" reaches
+/// the log and the API instead of a bare failure.
+public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
+    case spawn(step: Step, errno: Int32)
+    case profile(file: String, problem: String)
+    case cgroup(path: String, problem: String)
+    case noHostIdentity(range: ClosedRange<UInt32>)
+
+    public enum Step: String, Sendable {
+        case pipes, stack, clone, idMaps = "id_maps", cgroup, release, waitParent = "wait_parent", identity
+        case mountPrivate = "mount_private", mountRoot = "mount_root", mountBind = "mount_bind", mountProc = "mount_proc"
+        case mountDev = "mount_dev", mountTmp = "mount_tmp", pivotRoot = "pivot_root", rootReadonly = "root_readonly"
+        case hostname, cgroupNamespace = "cgroup_namespace", rlimits, fds, chdir, caps, noNewPrivs = "no_new_privs"
+        case seccomp, exec, unknown
+
+        init(_ step: hearth_step) {
+            let all: [hearth_step: Step] = [
+                HEARTH_STEP_PIPES: .pipes, HEARTH_STEP_STACK: .stack, HEARTH_STEP_CLONE: .clone, HEARTH_STEP_ID_MAPS: .idMaps,
+                HEARTH_STEP_CGROUP: .cgroup, HEARTH_STEP_RELEASE: .release, HEARTH_STEP_WAIT_PARENT: .waitParent,
+                HEARTH_STEP_IDENTITY: .identity, HEARTH_STEP_MOUNT_PRIVATE: .mountPrivate, HEARTH_STEP_MOUNT_ROOT: .mountRoot,
+                HEARTH_STEP_MOUNT_BIND: .mountBind, HEARTH_STEP_MOUNT_PROC: .mountProc, HEARTH_STEP_MOUNT_DEV: .mountDev,
+                HEARTH_STEP_MOUNT_TMP: .mountTmp, HEARTH_STEP_PIVOT_ROOT: .pivotRoot, HEARTH_STEP_ROOT_READONLY: .rootReadonly,
+                HEARTH_STEP_HOSTNAME: .hostname, HEARTH_STEP_CGROUP_NS: .cgroupNamespace, HEARTH_STEP_RLIMITS: .rlimits,
+                HEARTH_STEP_FDS: .fds, HEARTH_STEP_CHDIR: .chdir, HEARTH_STEP_CAPS: .caps, HEARTH_STEP_NO_NEW_PRIVS: .noNewPrivs,
+                HEARTH_STEP_SECCOMP: .seccomp, HEARTH_STEP_EXEC: .exec,
+            ]
+            self = all[step] ?? .unknown
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .spawn(step, errno):
+            let hint = step == .clone && (errno == EPERM || errno == EINVAL || errno == ENOSPC)
+                ? " (this kernel does not let hearthd create user namespaces: check kernel.unprivileged_userns_clone / user.max_user_namespaces, and run hearthd as root)"
+                : ""
+            return "sandbox set-up failed at \(step.rawValue): \(String(cString: strerror(errno)))\(hint)"
+        case let .profile(file, problem): return "\(file): \(problem)"
+        case let .cgroup(path, problem): return "cgroup \(path): \(problem)"
+        case let .noHostIdentity(range): return "no free host uid left in \(range.lowerBound)...\(range.upperBound) (uid_range)"
+        }
+    }
+}
+
+extension hearth_step: @retroactive Hashable {}
+
+#if canImport(Glibc)
+import Glibc
+#endif

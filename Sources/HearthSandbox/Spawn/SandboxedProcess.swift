@@ -1,0 +1,73 @@
+import CSandbox
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A running sandbox: its init process (killing it kills everything in the sandbox's pid
+/// namespace), a pidfd to wait on, its host uid and its cgroup. `reap()` must be called once
+/// it exited, to free the uid and remove the cgroup.
+public final class SandboxedProcess: @unchecked Sendable {
+    public let pid: pid_t
+    public let uid: UInt32
+    public let cgroup: Cgroup
+    let pidfd: Int32
+    private let identities: HostIdentities
+    private let lock = NSLock()
+    private var status: Exit?
+
+    /// How a sandbox ended, read before its cgroup goes away.
+    public struct Exit: Sendable, Equatable {
+        public var termination: Termination
+        /// The kernel's OOM killer killed a process of the sandbox.
+        public var outOfMemory: Bool
+    }
+
+    public enum Termination: Sendable, Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+
+        public var description: String {
+            switch self {
+            case .exited(let code): return "exited with status \(code)"
+            case .signalled(let signal): return "killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+            }
+        }
+    }
+
+    init(pid: pid_t, pidfd: Int32, uid: UInt32, cgroup: Cgroup, identities: HostIdentities) {
+        self.pid = pid
+        self.pidfd = pidfd
+        self.uid = uid
+        self.cgroup = cgroup
+        self.identities = identities
+    }
+
+    /// Kills the sandbox's init, and with it every process of its pid namespace.
+    public func kill() {
+        _ = hearth_kill(pidfd)
+    }
+
+    /// Waits (on a thread of its own, the wait blocks) until the sandbox's init exited, then
+    /// releases its uid and cgroup. Safe to call more than once.
+    public func reap() async -> Exit {
+        if let status = lock.withLock({ status }) { return status }
+        let termination: Termination = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [pidfd] in
+                var exited: Int32 = 0, code: Int32 = 0
+                let rc = hearth_wait(pidfd, &exited, &code)
+                continuation.resume(returning: rc != 0 ? .signalled(SIGKILL) : exited == 1 ? .exited(code) : .signalled(code))
+            }
+        }
+        return lock.withLock {
+            if let status { return status }
+            let exit = Exit(termination: termination, outOfMemory: cgroup.oomKilled)
+            status = exit
+            close(pidfd)
+            cgroup.remove()
+            identities.release(uid)
+            return exit
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import HearthCore
+
+/// An execution's `input` as stored and as passed to the function.
+///
+/// Qinling: a JSON object becomes keyword arguments; anything else is one positional
+/// argument. Qinling crashed (500) on JSON that was neither an object nor an integer; here
+/// any JSON value is passed as itself and text that is not JSON as a string.
+struct ExecutionInput: Equatable {
+    /// What `input` reads back as: `json.dumps` of an object, else the text as given.
+    var stored: String?
+    var value: JSONValue?
+    var positional: Bool
+
+    init(_ raw: JSONValue?) {
+        switch raw {
+        case nil, .null?:
+            self.init(stored: nil, value: nil, positional: false)
+        case .string(let text)?:
+            self.init(text: text)
+        case let value?:
+            // A client that sent JSON itself rather than a JSON string.
+            if value.objectMembers != nil {
+                self.init(stored: value.serialized, value: value, positional: false)
+            } else {
+                self.init(stored: value.serialized, value: value, positional: true)
+            }
+        }
+    }
+
+    init(text: String) {
+        if text.isEmpty {
+            self.init(stored: nil, value: nil, positional: false)
+        } else if let value = try? JSONValue.parse(text) {
+            if value.objectMembers != nil {
+                self.init(stored: value.serialized, value: value, positional: false)
+            } else {
+                self.init(stored: text, value: value, positional: true)
+            }
+        } else {
+            self.init(stored: text, value: .string(text), positional: true)
+        }
+    }
+
+    init(stored: String?, value: JSONValue?, positional: Bool) {
+        self.stored = stored
+        self.value = value
+        self.positional = positional
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import HearthCore
+import HearthPool
+
+extension FunctionService {
+    /// The call a function version makes on the pool: its runtime, limits and code.
+    func invocation(of function: Function, version: Int, executionID: String, input: JSONValue?, positional: Bool) -> InvocationRequest {
+        let packages = store.packages
+        let (functionID, md5, entry) = (function.id, function.packageMD5, function.entry)
+        return InvocationRequest(
+            key: FunctionKey(projectID: function.projectID, functionID: function.id, version: version),
+            runtimeID: function.runtimeID, executionID: executionID,
+            limits: CgroupLimits(memory: function.memorySize, pids: settings.pidsLimit, millicpu: function.cpu),
+            timeout: Double(function.timeout), input: input, positional: positional,
+            code: { try FunctionCode.bundle(zip: packages.read(functionID: functionID, md5: md5), entry: entry) }
+        )
+    }
+
+    public func workers(id: String, version: Int?, by caller: Caller) async throws -> [WorkerInfo] {
+        guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
+        return await pool?.workers(functionID: id, version: version) ?? []
+    }
+
+    /// Specialises `count` more workers for version 0 ahead of its calls (admin).
+    public func scaleUp(id: String, count: Int, by caller: Caller) async throws {
+        guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
+        try Self.checkCount(count)
+        let function = try await show(id: id, by: caller)
+        guard let pool else { return }
+        let request = invocation(of: function, version: 0, executionID: "scale-up", input: nil, positional: false)
+        let added = await pool.scaleUp(request, count: count)
+        logger.info("function scaled up", metadata: ["function": "\(id)", "requested": "\(count)", "added": "\(added)"])
+    }
+
+    /// Retires up to `count` idle workers of version 0, always keeping one (admin).
+    public func scaleDown(id: String, count: Int, by caller: Caller) async throws {
+        guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
+        try Self.checkCount(count)
+        let function = try await show(id: id, by: caller)
+        await pool?.scaleDown(FunctionKey(projectID: function.projectID, functionID: id, version: 0), count: count)
+    }
+
+    /// Retires every worker of version 0 (admin).
+    public func detach(id: String, by caller: Caller) async throws {
+        guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
+        _ = try await show(id: id, by: caller)
+        await pool?.detach(functionID: id, version: 0)
+    }
+
+    static func checkCount(_ count: Int) throws {
+        guard count >= 1 else {
+            throw ServiceError.invalidInput("Invalid input for field/attribute count. Value: '\(count)'. Value should be greater or equal to 1")
+        }
+    }
+}
