@@ -7,6 +7,9 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
     case spawn(step: Step, errno: Int32)
     case profile(file: String, problem: String)
     case cgroup(path: String, problem: String)
+    case mountpoint(path: String, problem: String)
+    /// Another sandbox (perhaps of another hearthd process) holds this cgroup and its uid.
+    case cgroupInUse(path: String)
     case noHostIdentity(range: ClosedRange<UInt32>)
 
     public enum Step: String, Sendable {
@@ -40,6 +43,8 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
             return "sandbox set-up failed at \(step.rawValue): \(String(cString: strerror(errno)))\(hint)"
         case let .profile(file, problem): return "\(file): \(problem)"
         case let .cgroup(path, problem): return "cgroup \(path): \(problem)"
+        case let .mountpoint(path, problem): return "sandbox mountpoint \(path): \(problem)"
+        case let .cgroupInUse(path): return "cgroup \(path) belongs to a running sandbox"
         case let .noHostIdentity(range): return "no free host uid left in \(range.lowerBound)...\(range.upperBound) (uid_range)"
         }
     }

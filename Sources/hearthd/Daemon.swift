@@ -92,7 +92,7 @@ struct Daemon {
         logger.info("seccomp profiles compiled", metadata: [
             "default": "\(trusted.instructionCount) instructions", "untrusted": "\(untrusted.instructionCount) instructions",
         ])
-        let sandbox = try Sandbox(stateDirectory: config.dataDirectory)
+        let sandbox = try Sandbox()
         return WorkerPool(sandbox: sandbox, profiles: .init(trusted: trusted, untrusted: untrusted), settings: config.pool, logger: logger)
     }
 

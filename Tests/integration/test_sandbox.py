@@ -67,8 +67,8 @@ def test_only_tmp_and_code_are_writable(daemon, profile):
 
 
 def test_no_network_by_default(daemon, profile):
-    code = ("import socket\ns = socket.socket()\ns.settimeout(2)\n"
-            f"try:\n    s.connect(('127.0.0.1', {daemon.port}))\n    print('connected')\n"
+    code = ("import socket\n"
+            f"try:\n    s = socket.socket()\n    s.settimeout(2)\n    s.connect(('127.0.0.1', {daemon.port}))\n    print('connected')\n"
             "except OSError as e:\n    print('refused', e.errno)\n")
     result = python(daemon, code, profile=profile)
     assert "connected" not in result.stdout

@@ -59,6 +59,11 @@ public actor WorkerPool {
 
     // MARK: - Runtimes
 
+    /// Workers reach their runtime directory as an unprivileged uid: it must be world-traversable.
+    public static func isReachableBySandboxes(_ directory: URL) -> Bool {
+        Sandbox.isWorldTraversable(directory.appendingPathComponent("x").path)
+    }
+
     /// Starts (or restarts) a runtime's pool and returns once `capacity` workers are warm.
     /// Throws `runtimeUnavailable` with the reason if the first worker cannot start.
     public func warm(_ template: WorkerTemplate) async throws {

@@ -16,13 +16,22 @@ public final class Cgroup: @unchecked Sendable {
     /// Open `cgroup.procs` files; closed by `close()` once the sandbox is running.
     private(set) var procsFileDescriptors: [Int32]
 
+    /// Creates the group. Its first directory is created exclusively and is the claim on the
+    /// name (and so on the host uid in it) across every hearthd process on the machine; an
+    /// empty one left by a daemon that was killed is reclaimed. Throws `nameInUse` if a live
+    /// sandbox has it.
     public init(hierarchy: CgroupHierarchy, name: String, limits: CgroupLimits) throws(SandboxError) {
         self.hierarchy = hierarchy
         self.name = name
         directories = hierarchy.directories(for: name)
         procsFileDescriptors = []
-        for directory in directories {
-            // A directory left by a daemon that was killed is reused (its processes are gone).
+        let claim = directories[0]
+        if mkdir(claim, 0o755) != 0 {
+            guard errno == EEXIST else { throw .cgroup(path: claim, problem: "cannot create: \(String(cString: strerror(errno)))") }
+            // rmdir succeeds only on a group without processes: a stale one.
+            guard rmdir(claim) == 0, mkdir(claim, 0o755) == 0 else { throw .cgroupInUse(path: claim) }
+        }
+        for directory in directories.dropFirst() {
             try Self.makeDirectory(directory)
         }
         do {

@@ -7,37 +7,51 @@ import Glibc
 #endif
 
 /// Makes sandboxes. One per daemon: it owns the cgroup hierarchy, the host uid range and the
-/// empty directory every sandbox mounts its root on (each in its own mount namespace).
+/// empty directory every sandbox mounts its root on (each in its own mount namespace, so
+/// any number of sandboxes, and daemons, share it).
 public final class Sandbox: Sendable {
+    /// The child reaches it after switching to its unprivileged host uid, so every directory
+    /// on the way must be world-traversable: not under a 0700 data directory.
+    public static let rootMountpoint = "/run/hearth/sandbox-root"
+
     public let hierarchy: CgroupHierarchy
     public let identities: HostIdentities
     let rootMountpoint: String
     let lastCapability: Int32
 
     /// Checks that sandboxes can be made here: cgroups are writable, the mountpoint exists.
-    public init(stateDirectory: URL, uidRange: ClosedRange<UInt32>? = nil) throws(SandboxError) {
+    public init(uidRange: ClosedRange<UInt32>? = nil) throws(SandboxError) {
         hierarchy = try CgroupHierarchy.detect()
         try hierarchy.prepare()
         identities = HostIdentities(range: uidRange ?? HostIdentities.defaultRange())
-        rootMountpoint = stateDirectory.appendingPathComponent("sandbox-root").path
-        if mkdir(rootMountpoint, 0o700) != 0 && errno != EEXIST {
-            throw .cgroup(path: rootMountpoint, problem: "cannot create the sandbox mountpoint: \(String(cString: strerror(errno)))")
+        rootMountpoint = Self.rootMountpoint
+        for directory in [(rootMountpoint as NSString).deletingLastPathComponent, rootMountpoint] {
+            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+                throw .mountpoint(path: directory, problem: "cannot create it: \(String(cString: strerror(errno)))")
+            }
+        }
+        guard Self.isWorldTraversable(rootMountpoint) else {
+            throw .mountpoint(path: rootMountpoint, problem: "every directory on the way must be world-searchable (o+x) so that sandboxes can reach it")
         }
         lastCapability = hearth_last_capability()
+    }
+
+    /// Whether a path can be reached by any uid: each ancestor has the search bit for others.
+    public static func isWorldTraversable(_ path: String) -> Bool {
+        var current = URL(fileURLWithPath: path).standardizedFileURL.path
+        while current != "/" && !current.isEmpty {
+            current = (current as NSString).deletingLastPathComponent
+            var info = stat()
+            guard stat(current, &info) == 0, info.st_mode & S_IXOTH != 0 else { return false }
+        }
+        return true
     }
 
     /// Starts `spec` in a new sandbox. The given fds become 0, 1, 2 and 3 inside (nil: /dev/null,
     /// or closed for 3); the caller keeps and closes its own copies. Blocks for the few
     /// milliseconds set-up takes: call it off the request path.
     public func spawn(_ spec: SandboxSpec, stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil, control: Int32? = nil) throws(SandboxError) -> SandboxedProcess {
-        let uid = try identities.acquire()
-        let cgroup: Cgroup
-        do {
-            cgroup = try Cgroup(hierarchy: hierarchy, name: "sandbox-\(uid)", limits: spec.cgroup)
-        } catch {
-            identities.release(uid)
-            throw error
-        }
+        let (uid, cgroup) = try claimIdentity(limits: spec.cgroup)
         var result = hearth_result()
         let rc = CStrings.with(spec) { strings in
             var binds = zip(spec.binds, strings.binds).map { bind, pair in
@@ -92,6 +106,25 @@ public final class Sandbox: Sendable {
             throw .spawn(step: SandboxError.Step(result.step), errno: result.error)
         }
         return SandboxedProcess(pid: result.pid, pidfd: result.pidfd, uid: uid, cgroup: cgroup, identities: identities)
+    }
+
+    /// A host uid no other live sandbox on the machine has, with its cgroup. Uids whose
+    /// cgroup another hearthd process holds are skipped.
+    func claimIdentity(limits: CgroupLimits) throws(SandboxError) -> (UInt32, Cgroup) {
+        var skipped: [UInt32] = []
+        defer { for uid in skipped { identities.release(uid) } }
+        for _ in 0..<identities.range.count {
+            let uid = try identities.acquire()
+            do {
+                return (uid, try Cgroup(hierarchy: hierarchy, name: "sandbox-\(uid)", limits: limits))
+            } catch .cgroupInUse {
+                skipped.append(uid)
+            } catch {
+                identities.release(uid)
+                throw error
+            }
+        }
+        throw .noHostIdentity(range: identities.range)
     }
 
     private func withFilter<T>(_ profile: SeccompProfile?, _ body: (UnsafePointer<hearth_filter>?) -> T) -> T {

@@ -124,6 +124,12 @@ public struct RuntimeService: Sendable {
             switch catalog.resolve(image: runtime.image) {
             case .success(let manifest):
                 if let pool {
+                    guard WorkerPool.isReachableBySandboxes(manifest.directory) else {
+                        let reason = "runtime directory \(manifest.directory.path) is not readable by sandboxed workers: every directory on its path needs o+x (and the runtime's files o+r)"
+                        try await store.setRuntimeStatus(id: id, .error, reason: reason)
+                        logger.error("runtime unavailable", metadata: ["runtime": "\(id)", "reason": "\(reason)"])
+                        return
+                    }
                     let template = WorkerTemplate(
                         runtimeID: id, runtimeName: manifest.name, directory: manifest.directory,
                         command: manifest.command, trusted: runtime.trusted

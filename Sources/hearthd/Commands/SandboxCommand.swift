@@ -22,9 +22,7 @@ struct SandboxCommand: AsyncParsableCommand {
         )
         @ParentCommand var hearthd: Hearthd
 
-        @Option(help: "Seccomp profile name in the profiles directory.") var profile = "default"
-        @Option(help: ArgumentHelp("Directory of seccomp profiles (default: ./sandbox-profiles, else <prefix>/share/hearth/sandbox-profiles).", valueName: "dir"))
-        var profilesDir: String?
+        @Option(help: "Seccomp profile name in the --profiles-dir directory.") var profile = "default"
         @Option(help: "Memory limit in bytes.") var memory = 134_217_728
         @Option(help: "Limit on processes and threads.") var pids = 64
         @Option(help: "CPU share in millicpu (1000 = one core).") var cpu = 1000
@@ -36,16 +34,14 @@ struct SandboxCommand: AsyncParsableCommand {
         func run() async throws {
             let arguments = command.first == "--" ? Array(command.dropFirst()) : command
             guard let executable = arguments.first else { throw ValidationError("give a command after --") }
-            let profiles = DaemonConfig.installedDirectory("sandbox-profiles", given: profilesDir)
+            let profiles = DaemonConfig.installedDirectory("sandbox-profiles", given: hearthd.options.profilesDir)
             let seccomp: SeccompProfile
             do {
                 seccomp = try SeccompProfile.load(file: profiles.appendingPathComponent("\(profile).json"))
             } catch {
                 throw ValidationError(error.description)
             }
-            let dataDirectory = DaemonConfig.dataDirectory(hearthd.options.dataDir)
-            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-            let sandbox = try Sandbox(stateDirectory: dataDirectory)
+            let sandbox = try Sandbox()
             var (binds, symlinks) = SandboxSpec.systemBinds()
             for item in bind {
                 let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
