@@ -18,6 +18,7 @@ import requests
 HEARTHD = os.environ.get("HEARTHD") or os.path.join(
     os.path.dirname(__file__), "..", "..", ".build", "debug", "hearthd")
 RUNTIMES = os.path.join(os.path.dirname(__file__), "..", "..", "runtimes")
+PROFILES = os.path.join(os.path.dirname(__file__), "..", "..", "sandbox-profiles")
 
 
 class Reply:
@@ -109,7 +110,7 @@ class Daemon:
 
     def start(self, timeout=20):
         cmd = [HEARTHD, "--data-dir", self.data_dir, "--unix", self.socket_path,
-               "--tcp", "127.0.0.1:0", "--runtimes-dir", RUNTIMES] + self.args
+               "--tcp", "127.0.0.1:0", "--runtimes-dir", RUNTIMES, "--profiles-dir", PROFILES] + self.args
         if not self.auth:
             cmd.append("--no-auth")
         self.log = open(self.log_path, "ab")
@@ -194,3 +195,25 @@ def create_function(client, runtime_id, files=None, entry="hello.main", **fields
     reply = client.post("/v1/functions", data=data, files={"package": ("hello.zip", package)})
     assert reply.status == 201, reply
     return reply.json
+
+
+def worker_processes(daemon):
+    """(pid, host uid, command) of the sandboxed workers this daemon started: its children."""
+    out = subprocess.run(["ps", "-eo", "pid=,ppid=,uid=,args="], capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        pid, ppid, uid, args = line.split(None, 3)
+        if int(ppid) == daemon.proc.pid and "/runtime/worker." in args:
+            rows.append((int(pid), int(uid), args))
+    return rows
+
+
+def execute(client, function_id, input=None, **fields):
+    body = {"function_id": function_id, **fields}
+    if input is not None:
+        body["input"] = input
+    reply = client.post("/v1/executions", json=body)
+    assert reply.status == 201, reply
+    execution = reply.json
+    execution["result_json"] = json.loads(execution["result"]) if execution["result"] else None
+    return execution

@@ -18,6 +18,10 @@ public actor WorkerPool {
         var generic: [Worker] = []
         var starting = 0
         var lastError: String?
+        /// Start failures in a row; the retry waits longer after each.
+        var failures = 0
+        /// A runtime that never started a worker is in error: it is not retried.
+        var startedOnce = false
         /// Callers of `warm` waiting for the first fill.
         var warmWaiters: [CheckedContinuation<Void, any Error>] = []
     }
@@ -133,8 +137,13 @@ public actor WorkerPool {
         runtimes[template.runtimeID]?.starting -= 1
         switch result {
         case .success(let worker):
+            worker.channel.whenClosedWhileIdle { [weak self] in
+                Task { await self?.died(worker) }
+            }
             runtimes[template.runtimeID]?.generic.append(worker)
             runtimes[template.runtimeID]?.lastError = nil
+            runtimes[template.runtimeID]?.failures = 0
+            runtimes[template.runtimeID]?.startedOnce = true
             logger.debug("worker ready", metadata: ["worker": "\(worker.id)", "pid": "\(worker.pid)"])
             if let state = runtimes[template.runtimeID], state.generic.count >= settings.capacity || state.starting == 0 {
                 for waiter in state.warmWaiters { waiter.resume() }
@@ -145,12 +154,38 @@ public actor WorkerPool {
             let reason = (error as? PoolError)?.description ?? "\(error)"
             logger.error("worker failed to start", metadata: ["runtime": "\(template.runtimeID)", "error": "\(reason)"])
             runtimes[template.runtimeID]?.lastError = reason
+            runtimes[template.runtimeID]?.failures += 1
             let waiters = runtimes[template.runtimeID]?.warmWaiters ?? []
             runtimes[template.runtimeID]?.warmWaiters = []
             for waiter in waiters { waiter.resume(throwing: PoolError.runtimeUnavailable(reason)) }
             // Calls waiting for this runtime get the error instead of waiting forever.
             wakeWaiters(runtimeID: template.runtimeID)
+            // A start can fail for a passing reason (the worker was killed while starting):
+            // try again, waiting longer after each failure in a row (0.5 s, 1 s, … 30 s).
+            guard let state = runtimes[template.runtimeID], state.startedOnce else { return }
+            let failures = state.failures
+            let delay = min(30.0, 0.25 * Double(1 << min(failures, 7)))
+            Task {
+                try? await Task.sleep(for: .seconds(delay))
+                self.refill(template.runtimeID)
+            }
         }
+    }
+
+    /// A worker died between calls (killed from outside, crashed): forget it, reap it, and
+    /// refill its runtime. Busy workers' deaths are handled by the call that saw them.
+    func died(_ worker: Worker) async {
+        guard !worker.busy else { return }
+        if let runtimeID = runtimes.first(where: { $0.value.generic.contains { $0 === worker } })?.key {
+            runtimes[runtimeID]?.generic.removeAll { $0 === worker }
+            refill(runtimeID)
+        } else if let key = worker.binding {
+            forget(worker, key: key)
+        } else {
+            return
+        }
+        let exit = await worker.stop()
+        logger.warning("idle worker died; replaced", metadata: ["worker": "\(worker.id)", "exit": "\(exit.termination.description)"])
     }
 
     // MARK: - Calls

@@ -37,6 +37,15 @@ final class WorkerChannel: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: Exchange?
     private var closing = false
+    /// Called once, from the I/O thread, if the worker goes away between exchanges.
+    private var onIdleClose: (@Sendable () -> Void)?
+
+    /// Registers what to do when the worker dies while idle (killed, crashed).
+    func whenClosedWhileIdle(_ action: @escaping @Sendable () -> Void) {
+        lock.lock()
+        onIdleClose = action
+        lock.unlock()
+    }
 
     /// Takes ownership of both fds.
     init(control: Int32, output: Int32) {
@@ -131,9 +140,19 @@ final class WorkerChannel: @unchecked Sendable {
             }
         }
 
+        var reportedIdleClose = false
         /// Completes the current exchange if its answer (or the end of the worker) is here.
         func deliver() {
-            guard current != nil else { return }
+            guard current != nil else {
+                if !controlOpen && !reportedIdleClose {
+                    reportedIdleClose = true
+                    lock.lock()
+                    let action = closing ? nil : onIdleClose
+                    lock.unlock()
+                    action?()
+                }
+                return
+            }
             do {
                 if let frame = try WorkerFrame.take(from: &inbound) {
                     drainOutput()

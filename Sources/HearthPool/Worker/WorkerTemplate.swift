@@ -8,7 +8,8 @@ public struct WorkerTemplate: Sendable {
     public var runtimeID: String
     public var runtimeName: String
     public var directory: URL
-    /// The command; relative paths are files of the runtime directory.
+    /// The command; an argument naming a file of the runtime directory (`worker.py`) is
+    /// passed as that file's path inside the sandbox (`/runtime/worker.py`).
     public var command: [String]
     public var trusted: Bool
     public var network: Bool
@@ -30,7 +31,9 @@ public struct WorkerTemplate: Sendable {
     func sandboxSpec(limits: CgroupLimits, settings: PoolSettings, profile: SeccompProfile) -> SandboxSpec {
         var (binds, symlinks) = SandboxSpec.systemBinds()
         binds.append(.init(source: directory.path, target: Self.runtimeMount))
-        let arguments = command.dropFirst().map { $0.hasPrefix("/") || $0.hasPrefix("-") ? $0 : "\(Self.runtimeMount)/\($0)" }
+        let arguments = command.dropFirst().map { argument in
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent(argument).path) ? "\(Self.runtimeMount)/\(argument)" : argument
+        }
         var spec = SandboxSpec(
             executable: command[0], arguments: arguments,
             environment: [

@@ -1,0 +1,164 @@
+"""The warm pool against the real daemon: capacity, specialisation, replacement of dead
+workers, project separation, idle expiry, scale up/down/detach, and numbers that match the
+processes that really run."""
+
+import os
+import signal
+import time
+
+from hearth import HELLO_PY, create_function, create_runtime, execute, wait_for, worker_processes
+
+WHOAMI = "def main(**kwargs):\n    return open('/proc/self/uid_map').read().split()[1]\n"
+
+
+def pool(client, runtime_id):
+    return client.get(f"/v1/runtimes/{runtime_id}/pool").json["capacity"]
+
+
+def test_a_runtime_is_available_once_its_workers_are_warm(fresh_daemon_factory):
+    d = fresh_daemon_factory(args=["--pool-capacity", "2"])
+    runtime = create_runtime(d.unix())
+    assert runtime["status"] == "available"
+    assert pool(d.unix(), runtime["id"]) == {"total": 2, "available": 2}
+    processes = worker_processes(d)
+    assert len(processes) == 2
+    assert all(uid >= 100000 for _, uid, _ in processes)
+    assert len({uid for _, uid, _ in processes}) == 2
+
+
+def test_capacity_is_kept_after_workers_are_taken(fresh_daemon_factory):
+    d = fresh_daemon_factory(args=["--pool-capacity", "2"])
+    admin = d.unix()
+    runtime = create_runtime(admin)
+    function = create_function(admin, runtime["id"])
+    first = execute(admin, function["id"])
+    assert first["status"] == "success" and first["result_json"]["cold"] is True
+    second = execute(admin, function["id"])
+    assert second["result_json"]["cold"] is False
+    wait_for(lambda: pool(admin, runtime["id"]) == {"total": 3, "available": 2})
+    assert len(worker_processes(d)) == 3  # numbers match the processes
+    assert [w["function_id"] for w in admin.get(f"/v1/functions/{function['id']}/workers").json["workers"]] == [function["id"]]
+
+
+def test_a_killed_worker_is_replaced(fresh_daemon_factory):
+    d = fresh_daemon_factory(args=["--pool-capacity", "2"])
+    admin = d.unix()
+    runtime = create_runtime(admin)
+    before = {pid for pid, _, _ in worker_processes(d)}
+    victim = sorted(before)[0]
+    os.kill(victim, signal.SIGKILL)
+    after = wait_for(lambda: (p := {pid for pid, _, _ in worker_processes(d)}) and victim not in p and len(p) == 2 and p)
+    assert victim not in after
+    assert pool(admin, runtime["id"]) == {"total": 2, "available": 2}
+    function = create_function(admin, runtime["id"])
+    assert execute(admin, function["id"])["status"] == "success"
+
+
+def test_killed_specialised_and_generic_workers_are_replaced(fresh_daemon_factory):
+    d = fresh_daemon_factory(args=["--pool-capacity", "1"])
+    admin = d.unix()
+    runtime = create_runtime(admin)
+    function = create_function(admin, runtime["id"], files={"whoami.py": WHOAMI}, entry="whoami.main")
+    execute(admin, function["id"])
+    for pid, _, _ in wait_for(lambda: len(worker_processes(d)) == 2 and worker_processes(d)):
+        os.kill(pid, signal.SIGKILL)
+    try:
+        wait_for(lambda: admin.get(f"/v1/functions/{function['id']}/workers").json["workers"] == [])
+    except AssertionError:
+        raise AssertionError(f"still listed: {admin.get(f'/v1/functions/{function[chr(105)+chr(100)]}/workers').json}\n{d.read_log()[-3000:]}")
+    wait_for(lambda: pool(admin, runtime["id"]) == {"total": 1, "available": 1})
+    again = execute(admin, function["id"])
+    assert again["status"] == "success" and again["result_json"]["cold"] is True
+
+
+def test_workers_are_never_shared_across_projects(daemon):
+    runtime = create_runtime(daemon.unix())
+    a = daemon.unix(project="project-a")
+    b = daemon.unix(project="project-b")
+    fa = create_function(a, runtime["id"], files={"whoami.py": WHOAMI}, entry="whoami.main")
+    fb = create_function(b, runtime["id"], files={"whoami.py": WHOAMI}, entry="whoami.main")
+    uid_a = {execute(a, fa["id"])["result_json"]["output"] for _ in range(3)}
+    uid_b = {execute(b, fb["id"])["result_json"]["output"] for _ in range(3)}
+    assert uid_a and uid_b and uid_a.isdisjoint(uid_b)
+    names_a = {w["worker_name"] for w in daemon.unix().get(f"/v1/functions/{fa['id']}/workers").json["workers"]}
+    names_b = {w["worker_name"] for w in daemon.unix().get(f"/v1/functions/{fb['id']}/workers").json["workers"]}
+    assert names_a and names_b and names_a.isdisjoint(names_b)
+
+
+def test_idle_workers_are_retired_after_the_ttl(fresh_daemon_factory):
+    d = fresh_daemon_factory(args=["--pool-capacity", "1", "--idle-ttl", "1"])
+    admin = d.unix()
+    runtime = create_runtime(admin)
+    function = create_function(admin, runtime["id"])
+    execute(admin, function["id"])
+    assert len(admin.get(f"/v1/functions/{function['id']}/workers").json["workers"]) == 1
+    wait_for(lambda: admin.get(f"/v1/functions/{function['id']}/workers").json["workers"] == [], timeout=15)
+    wait_for(lambda: len(worker_processes(d)) == 1, timeout=10)  # only the generic one is left
+    assert execute(admin, function["id"])["status"] == "success"
+
+
+def test_scale_up_scale_down_and_detach(fresh_daemon_factory):
+    d = fresh_daemon_factory(args=["--pool-capacity", "3"])
+    admin = d.unix()
+    runtime = create_runtime(admin)
+    function = create_function(admin, runtime["id"])
+    workers = lambda: admin.get(f"/v1/functions/{function['id']}/workers").json["workers"]
+    assert admin.post(f"/v1/functions/{function['id']}/scale_up", json={"count": 2}).status == 202
+    assert len(workers()) == 2
+    assert execute(admin, function["id"])["result_json"]["cold"] is False  # already specialised
+    assert admin.post(f"/v1/functions/{function['id']}/scale_down", json={"count": 5}).status == 202
+    assert len(workers()) == 1  # always keeps one
+    assert admin.post(f"/v1/functions/{function['id']}/detach").status == 202
+    assert workers() == []
+    wait_for(lambda: len(worker_processes(d)) == 3)  # detached workers are gone, the pool refilled
+    bad = admin.post(f"/v1/functions/{function['id']}/scale_up", json={"count": 0})
+    assert bad.status == 400
+    assert admin.post(f"/v1/functions/{function['id']}/scale_up", json={}).status == 400
+    assert admin.get(f"/v1/functions/{function['id']}/workers?function_version=x").status == 400
+
+
+def test_worker_endpoints_are_admin_only(daemon):
+    runtime = create_runtime(daemon.unix())
+    member = daemon.tcp(daemon.create_token("pool-members"))
+    function = create_function(daemon.unix(project="pool-members"), runtime["id"])
+    for reply in [member.get(f"/v1/functions/{function['id']}/workers"),
+                  member.post(f"/v1/functions/{function['id']}/scale_up", json={"count": 1}),
+                  member.post(f"/v1/functions/{function['id']}/detach")]:
+        assert reply.status == 403, reply
+
+
+def test_updating_the_package_drops_version_zero_workers(daemon):
+    admin = daemon.unix()
+    runtime = create_runtime(admin)
+    function = create_function(admin, runtime["id"])
+    assert execute(admin, function["id"], input='{"name": "one"}')["result_json"]["output"] == "Hello, one"
+    from hearth import make_zip
+    new = make_zip({"hello.py": "def main(name='World', **kwargs):\n    return 'Bye, %s' % name\n"})
+    assert admin.put(f"/v1/functions/{function['id']}", data={"source": "package"}, files={"package": ("n.zip", new)}).status == 200
+    assert admin.get(f"/v1/functions/{function['id']}/workers").json["workers"] == []
+    after = execute(admin, function["id"], input='{"name": "two"}')
+    assert after["result_json"]["output"] == "Bye, two" and after["result_json"]["cold"] is True
+
+
+def test_a_runtime_whose_workers_cannot_start_is_error_with_the_reason(fresh_daemon_factory):
+    import pathlib, shutil, tempfile
+    top = pathlib.Path(tempfile.mkdtemp(dir="/tmp"))  # world-searchable, as runtime directories must be
+    os.chmod(top, 0o755)
+    runtimes = top / "runtimes"
+    (runtimes / "broken").mkdir(parents=True)
+    (runtimes / "broken" / "manifest.json").write_text('{"name": "broken", "command": ["/usr/bin/python3", "-c", "import sys; print(\'no hello here\'); sys.exit(3)"]}')
+    (runtimes / "hidden").mkdir()
+    (runtimes / "hidden" / "manifest.json").write_text('{"name": "hidden", "command": ["/bin/true"]}')
+    os.chmod(runtimes / "hidden", 0o700)
+    d = fresh_daemon_factory(args=["--runtimes-dir", str(runtimes)])
+    admin = d.unix()
+    reply = admin.post("/v1/runtimes", json={"image": "broken"})
+    runtime = wait_for(lambda: (r := admin.get(f"/v1/runtimes/{reply.json['id']}").json)["status"] != "creating" and r, timeout=20)
+    assert runtime["status"] == "error"
+    log = d.read_log()
+    assert "no hello here" in log and "exited with status 3" in log
+    hidden = admin.post("/v1/runtimes", json={"image": "hidden"}).json
+    hidden = wait_for(lambda: (r := admin.get(f"/v1/runtimes/{hidden['id']}").json)["status"] != "creating" and r, timeout=20)
+    assert hidden["status"] == "error"
+    assert "not readable by sandboxed workers" in d.read_log()
+    shutil.rmtree(top)
