@@ -17,11 +17,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= /usr/local
 
-.PHONY: run test build deps venv unit integration install clean help
+.PHONY: run test bench build deps venv unit integration install clean help
 
 help:
 	@echo "make run    - install what is missing, build, start hearthd (data in $(DATA_DIR))"
 	@echo "make test   - install what is missing, build, run the unit and integration tests"
+	@echo "make bench  - release build; sandbox, pool and API numbers against same-run baselines"
 	@echo "make install - release build into $(PREFIX), systemd unit and /etc/hearth/hearth.json"
 	@echo "make clean  - remove build output, the test virtualenv and $(DATA_DIR)"
 
@@ -55,7 +56,7 @@ unit:
 	swift test
 
 integration: venv build
-	HEARTHD=$(CURDIR)/$(HEARTHD) $(VENV)/bin/pytest -v -p no:cacheprovider Tests/integration
+	HEARTHD=$(CURDIR)/$(HEARTHD) $(VENV)/bin/pytest -v -p no:cacheprovider Tests/runtimes Tests/integration
 
 install: deps
 	swift build -c release --product hearthd
@@ -65,6 +66,13 @@ install: deps
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hearth/README.md
 	install -D -m 0644 systemd/hearthd.service $(DESTDIR)/etc/systemd/system/hearthd.service
 	[ -e $(DESTDIR)/etc/hearth/hearth.json ] || install -D -m 0640 systemd/hearth.json $(DESTDIR)/etc/hearth/hearth.json
+
+# Benchmarks, not tests: each number is printed next to a baseline measured in the same run.
+bench: deps venv
+	swift build -c release --product hearthd
+	swift build -c release --product hearth-bench
+	.build/release/hearth-bench $(CURDIR)
+	HEARTHD=$(CURDIR)/.build/release/hearthd $(VENV)/bin/python bench/api_latency.py
 
 clean:
 	rm -rf .build $(VENV) "$(DATA_DIR)"

@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hearthd", targets: ["hearthd"]),
+        .executable(name: "hearth-bench", targets: ["hearth-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1", traits: []),
@@ -89,6 +90,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // `make bench`: sandbox and pool numbers against baselines measured in the same run.
+        .executableTarget(
+            name: "hearth-bench",
+            dependencies: ["HearthCore", "HearthSandbox", "HearthPool", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"]),
         .testTarget(name: "HearthSandboxTests", dependencies: ["HearthSandbox", "HearthCore"]),

@@ -45,10 +45,37 @@ static void fail(int error_fd, enum hearth_step step, int error) {
         if (rc_ < 0) fail(ctx->error_fd, (name), rc_);    \
     } while (0)
 
+/*
+ * Child, first thing: close every fd except the ones this sandbox was given. clone() copied
+ * all the daemon's fds, close-on-exec or not, including the sync pipes of sandboxes being
+ * made at the same time by other threads; a child holding a sibling's pipe would keep that
+ * sibling waiting forever if the daemon died before releasing it (seen: orphans stuck in
+ * read() after the daemon stopped).
+ */
+static void close_inherited(const struct child_context *ctx) {
+    int keep[6] = {ctx->sync_fd, ctx->error_fd, ctx->spec->stdin_fd, ctx->spec->stdout_fd, ctx->spec->stderr_fd, ctx->spec->control_fd};
+    /* Sort the few fds to keep (insertion sort, no allocation). */
+    for (int i = 1; i < 6; i++) {
+        for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+            int t = keep[j];
+            keep[j] = keep[j - 1];
+            keep[j - 1] = t;
+        }
+    }
+    unsigned int next = 0;
+    for (int i = 0; i < 6; i++) {
+        if (keep[i] < 0 || (unsigned int)keep[i] < next) continue;
+        if ((unsigned int)keep[i] > next) syscall(SYS_close_range, next, (unsigned int)keep[i] - 1, 0);
+        next = (unsigned int)keep[i] + 1;
+    }
+    syscall(SYS_close_range, next, ~0U, 0);
+}
+
 /* Child entry point: pid 1 of a new pid namespace, root of a new user namespace. */
 static int child_main(void *arg) {
     struct child_context *ctx = arg;
     const struct hearth_spec *spec = ctx->spec;
+    close_inherited(ctx);
 
     /* Wait until the parent has written our id maps and put us in our cgroups. */
     char go = 0;

@@ -4,6 +4,7 @@ processes that really run."""
 
 import os
 import signal
+import subprocess
 import time
 
 from hearth import HELLO_PY, create_function, create_runtime, execute, wait_for, worker_processes
@@ -162,3 +163,18 @@ def test_a_runtime_whose_workers_cannot_start_is_error_with_the_reason(fresh_dae
     assert hidden["status"] == "error"
     assert "not readable by sandboxed workers" in d.read_log()
     shutil.rmtree(top)
+
+
+def test_no_sandbox_outlives_a_daemon_killed_while_spawning(fresh_daemon_factory):
+    d = fresh_daemon_factory(args=["--pool-capacity", "8"])
+    admin = d.unix()
+    for _ in range(3):
+        assert admin.post("/v1/runtimes", json={"image": "python3"}).status == 201
+    time.sleep(0.05)  # warm-up in progress: sandboxes are being made on several threads
+    children = [int(p) for p in subprocess.run(["pgrep", "-P", str(d.proc.pid)], capture_output=True, text=True).stdout.split()]
+    d.stop(signal.SIGKILL)
+    assert children, "expected the daemon to be spawning"
+
+    def alive():
+        return [pid for pid in children if os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
+    wait_for(lambda: not alive(), timeout=10)

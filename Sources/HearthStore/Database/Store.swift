@@ -20,8 +20,10 @@ public final class Store: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // FULL keeps an accepted execution on disk across power loss, not only across a crash.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // In WAL mode NORMAL keeps every commit across a crash or kill -9 of the daemon (the
+            // WAL is in the page cache); only the last commits can be lost to a power cut. FULL
+            // would add an fsync to every execution, most of a warm call's cost.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
             db = try DatabasePool(path: directory.appendingPathComponent("hearth.sqlite").path, configuration: configuration)
