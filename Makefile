@@ -62,7 +62,7 @@ install: deps
 	swift build -c release --product hearthd
 	install -D -m 0755 .build/release/hearthd $(DESTDIR)$(PREFIX)/bin/hearthd
 	mkdir -p $(DESTDIR)$(PREFIX)/share/hearth
-	cp -R runtimes $(DESTDIR)$(PREFIX)/share/hearth/
+	cp -R runtimes sandbox-profiles $(DESTDIR)$(PREFIX)/share/hearth/
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hearth/README.md
 	install -D -m 0644 systemd/hearthd.service $(DESTDIR)/etc/systemd/system/hearthd.service
 	[ -e $(DESTDIR)/etc/hearth/hearth.json ] || install -D -m 0640 systemd/hearth.json $(DESTDIR)/etc/hearth/hearth.json

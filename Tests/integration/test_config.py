@@ -1,6 +1,7 @@
 """The config file, the flags that win over it, and --help."""
 
 import json
+import os
 import subprocess
 
 from hearth import HEARTHD, Daemon, create_runtime
@@ -51,3 +52,12 @@ def test_broken_config_stops_start_up_with_the_reason(tmp_path):
 def test_bad_flags_are_refused(tmp_path):
     assert "HOST:PORT" in run("--data-dir", str(tmp_path), "--tcp", "7070").stderr
     assert "log level" in run("--data-dir", str(tmp_path), "--log-level", "loud").stderr
+
+
+def test_the_example_config_shipped_for_systemd_is_valid(tmp_path):
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "systemd", "hearth.json")
+    d = Daemon(data_dir=str(tmp_path), args=["--config", example]).start()  # flags keep it off the system paths
+    try:
+        assert d.unix().get("/v1/runtimes").status == 200
+    finally:
+        d.stop()
