@@ -178,3 +178,51 @@ def test_no_sandbox_outlives_a_daemon_killed_while_spawning(fresh_daemon_factory
     def alive():
         return [pid for pid in children if os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
     wait_for(lambda: not alive(), timeout=10)
+
+
+SLEEPER = "import time\ndef main(seconds=1, **kwargs):\n    time.sleep(seconds)\n    return seconds\n"
+
+
+def test_calls_queue_and_the_pool_grows_up_to_the_per_function_cap(fresh_daemon_factory):
+    from concurrent.futures import ThreadPoolExecutor
+    d = fresh_daemon_factory(args=["--pool-capacity", "3", "--workers-per-function", "2"])
+    admin = d.unix()
+    runtime = create_runtime(admin)
+    function = create_function(admin, runtime["id"], files={"sleeper.py": SLEEPER}, entry="sleeper.main")
+    started = time.time()
+    with ThreadPoolExecutor(6) as pool_:
+        results = list(pool_.map(lambda _: execute(d.unix(), function["id"], input='{"seconds": 1}'), range(6)))
+    elapsed = time.time() - started
+    assert all(r["status"] == "success" for r in results)
+    assert len(admin.get(f"/v1/functions/{function['id']}/workers").json["workers"]) == 2
+    assert 2.8 < elapsed < 6  # six one-second calls on two workers
+
+
+def test_past_the_bounded_queue_calls_get_429(fresh_daemon_factory):
+    from concurrent.futures import ThreadPoolExecutor
+    d = fresh_daemon_factory(args=["--pool-capacity", "1", "--workers-per-function", "1", "--queue-per-function", "1"])
+    admin = d.unix()
+    runtime = create_runtime(admin)
+    function = create_function(admin, runtime["id"], files={"sleeper.py": SLEEPER}, entry="sleeper.main")
+    body = {"function_id": function["id"], "input": '{"seconds": 2}'}
+    with ThreadPoolExecutor(4) as pool_:
+        replies = list(pool_.map(lambda _: d.unix().post("/v1/executions", json=body), range(4)))
+    statuses = sorted(r.status for r in replies)
+    assert statuses.count(201) >= 2 and 429 in statuses, statuses
+    refused = next(r for r in replies if r.status == 429)
+    assert "retry later" in refused.json["faultstring"]
+    listed = admin.get(f"/v1/executions?function_id={function['id']}").json["executions"]
+    assert len(listed) == statuses.count(201)  # a refused call leaves no record behind
+
+
+def test_the_global_cap_retires_the_least_recently_used_idle_worker(fresh_daemon_factory):
+    d = fresh_daemon_factory(args=["--pool-capacity", "1", "--max-workers", "2"])
+    admin = d.unix()
+    runtime = create_runtime(admin)
+    functions = [create_function(admin, runtime["id"]) for _ in range(3)]
+    workers = lambda f: admin.get(f"/v1/functions/{f['id']}/workers").json["workers"]
+    for function in functions:
+        assert execute(admin, function["id"])["status"] == "success"
+        wait_for(lambda: pool(admin, runtime["id"])["available"] == 1, timeout=10)
+    assert workers(functions[0]) == [] and len(workers(functions[2])) == 1
+    assert len(worker_processes(d)) <= 2

@@ -6,7 +6,7 @@ import HearthCore
 ///     {"data_dir": "/var/lib/hearth", "unix": "/run/hearth/hearth.sock", "tcp": "127.0.0.1:7070",
 ///      "auth": true, "runtimes_dir": "/usr/share/hearth/runtimes", "max_package_size": 52428800,
 ///      "log_level": "info", "profiles_dir": "/usr/share/hearth/sandbox-profiles",
-///      "pool": {"capacity": 3, "max_workers": 64, "workers_per_function": 4, "idle_ttl": 3600},
+///      "pool": {"capacity": 3, "max_workers": 64, "workers_per_function": 4, "queue_per_function": 64, "idle_ttl": 3600},
 ///      "limits": {"cpu": "100:100:300", "memory": "33554432:33554432:134217728", "timeout": "1:5:300"}}
 ///
 /// An unknown key or a value of the wrong type stops start-up with a message naming both.
@@ -25,10 +25,11 @@ struct ConfigFile {
     var poolCapacity: Int?
     var maxWorkers: Int?
     var workersPerFunction: Int?
+    var queuePerFunction: Int?
     var idleTTL: Double?
 
     static let keys: Set<String> = ["data_dir", "unix", "tcp", "auth", "runtimes_dir", "profiles_dir", "max_package_size", "log_level", "limits", "pool"]
-    static let poolKeys: Set<String> = ["capacity", "max_workers", "workers_per_function", "idle_ttl"]
+    static let poolKeys: Set<String> = ["capacity", "max_workers", "workers_per_function", "queue_per_function", "idle_ttl"]
     static let limitKeys: Set<String> = ["cpu", "memory", "timeout"]
 
     init() {}
@@ -75,6 +76,7 @@ struct ConfigFile {
             poolCapacity = try integer("capacity", in: pool, label: "pool.capacity")
             maxWorkers = try integer("max_workers", in: pool, label: "pool.max_workers")
             workersPerFunction = try integer("workers_per_function", in: pool, label: "pool.workers_per_function")
+            queuePerFunction = try integer("queue_per_function", in: pool, label: "pool.queue_per_function")
             switch pool["idle_ttl"] {
             case nil, .null?: idleTTL = nil
             case .int(let i)?: idleTTL = Double(i)

@@ -34,8 +34,9 @@ struct DaemonConfig {
         pool.capacity = options.poolCapacity ?? file.poolCapacity ?? pool.capacity
         pool.maxWorkers = options.maxWorkers ?? file.maxWorkers ?? pool.maxWorkers
         pool.perFunctionWorkers = options.workersPerFunction ?? file.workersPerFunction ?? pool.perFunctionWorkers
+        pool.perFunctionQueue = options.queuePerFunction ?? file.queuePerFunction ?? pool.perFunctionQueue
         pool.idleTTL = options.idleTtl ?? file.idleTTL ?? pool.idleTTL
-        guard pool.capacity >= 0, pool.maxWorkers >= 1, pool.perFunctionWorkers >= 1, pool.idleTTL > 0 else {
+        guard pool.capacity >= 0, pool.maxWorkers >= 1, pool.perFunctionWorkers >= 1, pool.perFunctionQueue >= 0, pool.idleTTL > 0 else {
             throw ConfigError("pool settings must be positive (capacity may be 0)")
         }
         self.pool = pool

@@ -32,6 +32,9 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Workers one function version may have at once (default: 4).", valueName: "n"))
     var workersPerFunction: Int?
 
+    @Option(help: ArgumentHelp("Calls that may wait for one function version before more get 429 (default: 64).", valueName: "n"))
+    var queuePerFunction: Int?
+
     @Option(help: ArgumentHelp("Seconds an idle specialised worker is kept (default: 3600).", valueName: "seconds"))
     var idleTtl: Double?
 
