@@ -141,3 +141,35 @@ def test_cli_with_a_hearth_token(daemon, tmp_path):
     env["OS_TOKEN"] = "hearth_wrong"
     result = subprocess.run([OPENSTACK, "runtime", "list"], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode != 0 and "(HTTP 401)" in result.stderr
+
+
+def test_execution_commands(cli):
+    runtime = cli.json("runtime", "create", "python3", "--name", "exec-runtime")
+    wait_for(lambda: cli.json("runtime", "show", runtime["id"])["status"] == "available")
+    (cli.workdir / "hello_exec.py").write_text(HELLO_PY)
+    function = cli.json("function", "create", "--runtime", runtime["id"], "--entry", "hello_exec.main", "--file", "hello_exec.py")
+
+    created = cli("function", "execution", "create", "--function", function["id"], "--input", '{"name": "Qinling"}')
+    fields = table_fields(created.stdout)
+    assert fields == ["id", "function_alias", "function_id", "function_version", "description", "input", "result", "status",
+                      "sync", "project_id", "created_at", "updated_at"]
+    execution_id = next(line.split("|")[2].strip() for line in created.stdout.splitlines() if line.startswith("| id "))
+    shown = cli.json("function", "execution", "show", execution_id)
+    assert shown["status"] == "success"
+    assert json.loads(shown["result"])["output"] == "Hello, Qinling"
+
+    log = cli("function", "execution", "log", "show", execution_id)
+    assert log.stdout.strip() == "Hello, Qinling"
+
+    asynchronous = cli.json("function", "execution", "create", "--function", function["id"], "--async")
+    assert asynchronous["status"] == "running"
+    wait_for(lambda: cli.json("function", "execution", "show", asynchronous["id"])["status"] == "success")
+
+    listed = cli.json("function", "execution", "list", "--filter", f"function_id={function['id']}")
+    assert {e["Id"] for e in listed} == {execution_id, asynchronous["id"]}
+
+    deleted = cli("function", "execution", "delete", "--execution", execution_id)
+    assert f"Request to delete execution {execution_id} has been accepted." in deleted.stdout
+    assert execution_id not in {e["Id"] for e in cli.json("function", "execution", "list")}
+    cli("function", "execution", "delete", "--execution", asynchronous["id"])
+    cli("function", "delete", function["id"])
