@@ -26,6 +26,7 @@ int child_fds(const struct hearth_spec *spec, int *error_fd);
 int child_caps(const struct hearth_spec *spec);
 int child_seccomp(const struct hearth_spec *spec);
 int prctl_no_new_privs(void);
+int child_reset_signals(void);
 
 /* Parent-side steps: 0 or -errno. */
 int parent_write_id_maps(pid_t child, const struct hearth_spec *spec);

@@ -9,11 +9,12 @@
  *
  *   identity → mounts (private, root, binds, proc, dev, tmp, pivot_root, read-only /)
  *   → hostname → cgroup namespace → rlimits → fds → chdir → capabilities → no_new_privs
- *   → seccomp (last: it also filters what the earlier steps would need) → execve
+ *   → signals → seccomp (last: it also filters what the earlier steps would need) → execve
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -102,6 +103,9 @@ static int child_main(void *arg) {
     STEP(HEARTH_STEP_CHDIR, chdir(spec->cwd ? spec->cwd : "/") ? -errno : 0);
     STEP(HEARTH_STEP_CAPS, child_caps(spec));
     STEP(HEARTH_STEP_NO_NEW_PRIVS, prctl_no_new_privs());
+    /* The daemon's thread masked nearly every signal and the daemon ignores SIGTERM, SIGINT
+       and SIGPIPE; all of that would survive execve and break the function's own processes. */
+    STEP(HEARTH_STEP_SIGNALS, child_reset_signals());
     /* Seccomp last: from here on only what the profile allows, and execve must be in it. */
     STEP(HEARTH_STEP_SECCOMP, child_seccomp(spec));
     execve(spec->path, spec->argv, spec->envp);
@@ -141,11 +145,17 @@ int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
     }
 
     struct child_context ctx = {spec, sync_pipe[0], error_pipe[1]};
+    /* No daemon signal handler may run in the child between clone and execve: block every
+       signal across clone; the child starts with this mask and clears it itself. */
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
     int flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
     if (spec->new_network) flags |= CLONE_NEWNET;
     int pidfd = -1;
     pid_t pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE, flags, &ctx, &pidfd);
     int clone_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
     munmap(stack, CHILD_STACK_SIZE);
     close(sync_pipe[0]);
     close(error_pipe[1]);

@@ -16,7 +16,7 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
         case pipes, stack, clone, idMaps = "id_maps", cgroup, release, waitParent = "wait_parent", identity
         case mountPrivate = "mount_private", mountRoot = "mount_root", mountBind = "mount_bind", mountProc = "mount_proc"
         case mountDev = "mount_dev", mountTmp = "mount_tmp", pivotRoot = "pivot_root", rootReadonly = "root_readonly"
-        case hostname, cgroupNamespace = "cgroup_namespace", rlimits, fds, chdir, caps, noNewPrivs = "no_new_privs"
+        case hostname, cgroupNamespace = "cgroup_namespace", rlimits, fds, chdir, caps, noNewPrivs = "no_new_privs", signals
         case seccomp, exec, unknown
 
         init(_ step: hearth_step) {
@@ -28,7 +28,7 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
                 HEARTH_STEP_MOUNT_TMP: .mountTmp, HEARTH_STEP_PIVOT_ROOT: .pivotRoot, HEARTH_STEP_ROOT_READONLY: .rootReadonly,
                 HEARTH_STEP_HOSTNAME: .hostname, HEARTH_STEP_CGROUP_NS: .cgroupNamespace, HEARTH_STEP_RLIMITS: .rlimits,
                 HEARTH_STEP_FDS: .fds, HEARTH_STEP_CHDIR: .chdir, HEARTH_STEP_CAPS: .caps, HEARTH_STEP_NO_NEW_PRIVS: .noNewPrivs,
-                HEARTH_STEP_SECCOMP: .seccomp, HEARTH_STEP_EXEC: .exec,
+                HEARTH_STEP_SIGNALS: .signals, HEARTH_STEP_SECCOMP: .seccomp, HEARTH_STEP_EXEC: .exec,
             ]
             self = all[step] ?? .unknown
         }

@@ -41,6 +41,7 @@ struct Daemon {
             limits: config.limits, maxPackageSize: config.maxPackageSize, runtimesDirectory: config.runtimesDirectory
         )
         settings.pidsLimit = config.pool.pidsLimit
+        settings.maxUnpackedSize = config.pool.codeSize
         let hearth = Hearth(store: store, settings: settings, pool: pool, logger: logger)
         logInstalledRuntimes(logger)
         try await hearth.executions.failInterrupted()

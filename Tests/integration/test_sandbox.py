@@ -184,3 +184,10 @@ def test_a_broken_profile_is_named(daemon, tmp_path):
                              "--", "/bin/true"], capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert "bad.json" in result.stderr and 'syscalls[0].names[1]: unknown syscall "no_such_call"' in result.stderr
+
+
+def test_signals_start_at_their_defaults(daemon, profile):
+    result = sandboxed(daemon, "/bin/grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status", profile=profile)
+    assert dict(line.split(":\t") for line in result.stdout.splitlines()) == {"SigBlk": "0000000000000000", "SigIgn": "0000000000000000"}
+    code = "import subprocess\np = subprocess.Popen(['/bin/sleep', '30'])\np.terminate()\nprint(p.wait())"
+    assert python(daemon, code, profile=profile).stdout.strip() == "-15"

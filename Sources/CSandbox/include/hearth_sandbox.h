@@ -43,6 +43,7 @@ enum hearth_step {
     HEARTH_STEP_CHDIR,          /* child: working directory */
     HEARTH_STEP_CAPS,           /* child: securebits, bounding set, ambient, capset */
     HEARTH_STEP_NO_NEW_PRIVS,   /* child: PR_SET_NO_NEW_PRIVS */
+    HEARTH_STEP_SIGNALS,        /* child: default dispositions, empty mask */
     HEARTH_STEP_SECCOMP,        /* child: installing the filter */
     HEARTH_STEP_EXEC,           /* child: execve */
 };

@@ -22,6 +22,8 @@ public actor WorkerPool {
         var failures = 0
         /// A runtime that never started a worker is in error: it is not retried.
         var startedOnce = false
+        /// Bumped by every `warm`: a start begun for an older template is retired, not counted.
+        var generation = 0
         /// Callers of `warm` waiting for the first fill.
         var warmWaiters: [CheckedContinuation<Void, any Error>] = []
     }
@@ -72,28 +74,49 @@ public actor WorkerPool {
     /// Throws `runtimeUnavailable` with the reason if the first worker cannot start.
     public func warm(_ template: WorkerTemplate) async throws {
         if var state = runtimes[template.runtimeID] {
-            state.template = template
-            runtimes[template.runtimeID] = state
             retire(state.generic)
-            runtimes[template.runtimeID]?.generic = []
+            state.template = template
+            state.generic = []
+            state.starting = 0
+            state.generation += 1
+            runtimes[template.runtimeID] = state
+            // Specialised workers run the old runtime: retire them too.
+            detachAll(runtimeID: template.runtimeID)
         } else {
             runtimes[template.runtimeID] = RuntimeState(template: template)
         }
         try await withCheckedThrowingContinuation { continuation in
             runtimes[template.runtimeID]?.warmWaiters.append(continuation)
             refill(template.runtimeID)
+            if let state = runtimes[template.runtimeID], state.starting == 0, state.generic.isEmpty {
+                runtimes[template.runtimeID]?.warmWaiters.removeAll()
+                continuation.resume(throwing: PoolError.runtimeUnavailable(
+                    "no worker can be started: the pool is at max_workers (\(settings.maxWorkers)) with no idle worker to retire"))
+            }
         }
     }
 
-    /// Stops a runtime's pool: every worker of it is killed.
+    /// Stops a runtime's pool: every worker of it is killed (busy ones when their call ends),
+    /// and calls waiting for it are told.
     public func remove(runtimeID: String) {
         guard let state = runtimes.removeValue(forKey: runtimeID) else { return }
         retire(state.generic)
+        detachAll(runtimeID: runtimeID)
+        for waiter in state.warmWaiters { waiter.resume(throwing: PoolError.unknownRuntime(runtimeID)) }
+    }
+
+    /// Forgets every specialised worker of a runtime: idle ones are retired now, busy ones by
+    /// `release` (they are no longer listed). Waiters wake and see the new state.
+    func detachAll(runtimeID: String) {
         for (key, function) in functions where function.runtimeID == runtimeID {
             retire(function.idle)
             functions[key]?.idle = []
+            functions[key]?.workers = []
         }
-        for waiter in state.warmWaiters { waiter.resume(throwing: PoolError.unknownRuntime(runtimeID)) }
+        wakeWaiters(runtimeID: runtimeID)
+        for (key, function) in functions where function.runtimeID == runtimeID && function.waiters.isEmpty {
+            functions[key] = nil
+        }
     }
 
     /// `total`: the runtime's workers, generic and specialised; `available`: warm generic ones.
@@ -117,12 +140,12 @@ public actor WorkerPool {
             runtimes[runtimeID]?.starting += 1
             nextWorkerNumber += 1
             let id = "\(state.template.runtimeName)-\(nextWorkerNumber)"
-            let template = state.template
-            Task { await self.started(id: id, template: template) }
+            let (template, generation) = (state.template, state.generation)
+            Task { await self.started(id: id, template: template, generation: generation) }
         }
     }
 
-    func started(id: String, template: WorkerTemplate) async {
+    func started(id: String, template: WorkerTemplate, generation: Int) async {
         let result: Result<Worker, any Error>
         do {
             let profile = template.trusted ? profiles.trusted : profiles.untrusted
@@ -130,15 +153,17 @@ public actor WorkerPool {
         } catch {
             result = .failure(error)
         }
-        guard runtimes[template.runtimeID] != nil else {
+        guard runtimes[template.runtimeID]?.generation == generation else {
+            // The runtime was removed or re-warmed with another template meanwhile.
             if case .success(let worker) = result { retire([worker]) }
             return
         }
         runtimes[template.runtimeID]?.starting -= 1
         switch result {
         case .success(let worker):
-            worker.channel.whenClosedWhileIdle { [weak self] in
-                Task { await self?.died(worker) }
+            worker.channel.whenClosedWhileIdle { [weak self, weak worker] in
+                guard let self, let worker else { return }
+                Task { await self.died(worker) }
             }
             runtimes[template.runtimeID]?.generic.append(worker)
             runtimes[template.runtimeID]?.lastError = nil
@@ -193,11 +218,17 @@ public actor WorkerPool {
     /// Runs one call on a worker of its function version, specialising one if needed.
     public func invoke(_ request: InvocationRequest) async throws -> InvocationResult {
         let (worker, cold) = try await acquire(request)
-        let started = ContinuousClock.now
         if cold {
             if let failure = await load(worker, request) { return failure }
         }
-        try? worker.process.cgroup.apply(request.limits)
+        do {
+            try worker.process.cgroup.apply(request.limits)
+        } catch {
+            await discard(worker, key: request.key)
+            throw PoolError.workerStartFailed("the function's limits could not be applied: \(error)")
+        }
+        // The timeout covers the call, not the specialisation before it.
+        let started = ContinuousClock.now
         let log = LogCapture(limit: settings.logLimit)
         let header: [(key: String, value: JSONValue)] = [
             ("type", .string("invoke")), ("execution_id", .string(request.executionID)), ("input", request.input ?? .null),
@@ -278,7 +309,6 @@ public actor WorkerPool {
             release(worker, key: request.key, healthy: false)
             return InvocationResult(failure: .loadFailed, output: .string("\(error)"), duration: 0, log: "", cold: true, workerID: worker.id)
         }
-        try? worker.process.cgroup.apply(request.limits)
         var blob: [UInt8] = []
         let files: [JSONValue] = bundle.files.map { file in
             blob += file.bytes
@@ -311,6 +341,7 @@ public actor WorkerPool {
         }
         functions[key]?.idle.append(worker)
         wakeOne(key)
+        refillStarved()
     }
 
     /// Kills a worker that must not be reused and waits for its exit status.
@@ -325,6 +356,16 @@ public actor WorkerPool {
         functions[key]?.workers.removeAll { $0 === worker }
         functions[key]?.idle.removeAll { $0 === worker }
         if let state = functions[key], state.workers.isEmpty, state.waiters.isEmpty { functions[key] = nil }
+        refillStarved()
+    }
+
+    /// Calls may wait for a generic worker that `refill` could not start at the global cap.
+    /// Whenever room appears (a worker retired, or one idle that could be), try again.
+    func refillStarved() {
+        let starved = Set(functions.values.filter { !$0.waiters.isEmpty }.map(\.runtimeID))
+        for runtimeID in starved where runtimes[runtimeID]?.generic.isEmpty == true {
+            refill(runtimeID)
+        }
     }
 
     func wakeOne(_ key: FunctionKey) {
@@ -357,7 +398,8 @@ public actor WorkerPool {
             }
         }
         guard let (key, worker) = oldest else { return false }
-        forget(worker, key: key)
+        functions[key]?.workers.removeAll { $0 === worker }
+        functions[key]?.idle.removeAll { $0 === worker }
         retire([worker])
         logger.info("worker evicted (global cap)", metadata: ["worker": "\(worker.id)", "function": "\(key)"])
         return true

@@ -60,7 +60,15 @@ public final class Worker: @unchecked Sendable {
             close(control[0]); close(output[0])
             throw PoolError.workerStartFailed(error.description)
         }
-        let worker = Worker(id: id, runtimeID: template.runtimeID, process: process, channel: WorkerChannel(control: control[0], output: output[0]))
+        let channel: WorkerChannel
+        do {
+            channel = try WorkerChannel(control: control[0], output: output[0])
+        } catch {
+            process.kill()
+            _ = await process.reap()
+            throw error
+        }
+        let worker = Worker(id: id, runtimeID: template.runtimeID, process: process, channel: channel)
         let log = LogCapture(limit: 16 << 10)
         let hello = await worker.channel.exchange(nil, deadline: .now + .seconds(settings.startTimeout), log: log)
         guard case .frame(let frame) = hello, frame.type == "hello" else {
@@ -71,12 +79,24 @@ public final class Worker: @unchecked Sendable {
         return worker
     }
 
+    private let stopLock = NSLock()
+    private var stopping: Task<SandboxedProcess.Exit, Never>?
+
     /// Kills the sandbox (if still running) and waits for it, freeing its uid and cgroup.
+    /// Any number of callers get the one result.
     @discardableResult
     func stop() async -> SandboxedProcess.Exit {
-        process.kill()
-        channel.close()
-        return await process.reap()
+        let task = stopLock.withLock {
+            if let stopping { return stopping }
+            let task = Task { [process, channel] in
+                process.kill()
+                channel.close()
+                return await process.reap()
+            }
+            stopping = task
+            return task
+        }
+        return await task.value
     }
 }
 

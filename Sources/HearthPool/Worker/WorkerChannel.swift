@@ -37,22 +37,32 @@ final class WorkerChannel: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: Exchange?
     private var closing = false
-    /// Called once, from the I/O thread, if the worker goes away between exchanges.
+    /// Set by the I/O thread when it exits and closes the fds: nothing may touch them after.
+    private var finished = false
+    /// Called once, from the I/O thread, if the worker goes away (or misbehaves) between exchanges.
     private var onIdleClose: (@Sendable () -> Void)?
+    private var closedWhileIdle = false
 
-    /// Registers what to do when the worker dies while idle (killed, crashed).
+    /// Registers what to do when the worker dies while idle (killed, crashed, or writing to
+    /// its control socket unasked). Runs at once if that already happened.
     func whenClosedWhileIdle(_ action: @escaping @Sendable () -> Void) {
         lock.lock()
-        onIdleClose = action
+        let already = closedWhileIdle && !closing
+        onIdleClose = already ? nil : action
         lock.unlock()
+        if already { action() }
     }
 
     /// Takes ownership of both fds.
-    init(control: Int32, output: Int32) {
+    init(control: Int32, output: Int32) throws {
+        var pair: [Int32] = [-1, -1]
+        guard pipe(&pair) == 0 else {
+            Glibc.close(control)
+            Glibc.close(output)
+            throw PoolError.workerStartFailed("pipe: \(String(cString: strerror(errno)))")
+        }
         self.control = control
         self.output = output
-        var pair: [Int32] = [-1, -1]
-        precondition(pipe(&pair) == 0, "pipe: \(errno)")
         (wake, wakeWrite) = (pair[0], pair[1])
         for fd in [control, output, wake, wakeWrite] {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -76,20 +86,24 @@ final class WorkerChannel: @unchecked Sendable {
                 return
             }
             pending = Exchange(outbound: frame?.encoded() ?? [], deadline: deadline, log: log, continuation: continuation)
+            signalLocked()
             lock.unlock()
-            signal()
         }
     }
 
-    /// Stops the thread and closes the fds; a pending exchange ends as `.closed`.
+    /// Stops the thread and closes the fds; a pending exchange ends as `.closed`. Idempotent.
     func close() {
         lock.lock()
         closing = true
+        onIdleClose = nil  // breaks the worker → channel → closure → worker cycle
+        signalLocked()
         lock.unlock()
-        signal()
     }
 
-    private func signal() {
+    /// Wakes the I/O thread. Under the lock, so that it never writes to a closed (and perhaps
+    /// reused) fd number.
+    private func signalLocked() {
+        guard !finished else { return }
         var one: UInt8 = 1
         _ = Glibc.write(wakeWrite, &one, 1)
     }
@@ -132,6 +146,8 @@ final class WorkerChannel: @unchecked Sendable {
                 let n = readBuffer.withUnsafeMutableBytes { read(control, $0.baseAddress, $0.count) }
                 if n > 0 {
                     inbound.append(contentsOf: readBuffer[0..<n])
+                    // A frame never exceeds maximumSize; more buffered is a worker gone wrong.
+                    if inbound.count > WorkerFrame.maximumSize + 8 { return }
                 } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
                     controlOpen = false
                 } else if errno == EAGAIN {
@@ -141,12 +157,22 @@ final class WorkerChannel: @unchecked Sendable {
         }
 
         var reportedIdleClose = false
+        /// The hello may arrive before anyone asks for it; after it, the worker only answers.
+        var greeted = false
         /// Completes the current exchange if its answer (or the end of the worker) is here.
         func deliver() {
             guard current != nil else {
+                // Between exchanges the worker has nothing to say: bytes now come from the
+                // function (fd 3 is in its process) and would otherwise pile up in the
+                // daemon or be taken as the next call's answer. The worker is done for.
+                if greeted && !inbound.isEmpty {
+                    inbound = []
+                    controlOpen = false
+                }
                 if !controlOpen && !reportedIdleClose {
                     reportedIdleClose = true
                     lock.lock()
+                    closedWhileIdle = true
                     let action = closing ? nil : onIdleClose
                     lock.unlock()
                     action?()
@@ -156,6 +182,7 @@ final class WorkerChannel: @unchecked Sendable {
             do {
                 if let frame = try WorkerFrame.take(from: &inbound) {
                     drainOutput()
+                    greeted = true
                     finish(.frame(frame))
                 } else if !controlOpen {
                     drainOutput()
@@ -178,6 +205,11 @@ final class WorkerChannel: @unchecked Sendable {
                 pending = nil
                 current = next
                 written = 0
+                if greeted, !inbound.isEmpty {
+                    // Left over from before this exchange was asked for: not its answer.
+                    inbound = []
+                    controlOpen = false
+                }
             }
             lock.unlock()
             deliver()
@@ -200,6 +232,9 @@ final class WorkerChannel: @unchecked Sendable {
             let ready = poll(&fds, nfds_t(fds.count), timeout)
             if ready < 0 {
                 if errno == EINTR { continue }
+                lock.lock()
+                closing = true
+                lock.unlock()
                 break
             }
             if fds[0].revents != 0 {
@@ -222,15 +257,17 @@ final class WorkerChannel: @unchecked Sendable {
             }
             deliver()
         }
+        finish(.closed)
         lock.lock()
         let leftover = pending
         pending = nil
-        lock.unlock()
-        finish(.closed)
-        leftover?.continuation.resume(returning: .closed)
+        finished = true
+        onIdleClose = nil
         Glibc.close(control)
         Glibc.close(output)
         Glibc.close(wake)
         Glibc.close(wakeWrite)
+        lock.unlock()
+        leftover?.continuation.resume(returning: .closed)
     }
 }

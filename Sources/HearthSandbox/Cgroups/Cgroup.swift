@@ -61,9 +61,15 @@ public final class Cgroup: @unchecked Sendable {
             try Self.write("\(limits.quotaMicroseconds) \(CgroupLimits.periodMicroseconds)", to: directory + "/cpu.max")
         case .v1:
             let (memory, pids, cpu) = (directories[0], directories[1], directories[2])
+            // memsw may never be below the memory limit: raise it first, lower it last. Without
+            // swap accounting the file is absent; the machine then has no swap to escape to.
+            let memsw = memory + "/memory.memsw.limit_in_bytes"
+            let current = (try? String(contentsOfFile: memory + "/memory.limit_in_bytes", encoding: .utf8))
+                .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? Int.max
+            let hasMemsw = FileManager.default.fileExists(atPath: memsw)
+            if hasMemsw && limits.memory > current { try Self.write("\(limits.memory)", to: memsw) }
             try Self.write("\(limits.memory)", to: memory + "/memory.limit_in_bytes")
-            // Without swap accounting the file is absent; the machine then has no swap to escape to.
-            try? Self.write("\(limits.memory)", to: memory + "/memory.memsw.limit_in_bytes")
+            if hasMemsw && limits.memory <= current { try Self.write("\(limits.memory)", to: memsw) }
             try Self.write("\(limits.pids)", to: pids + "/pids.max")
             try Self.write("\(CgroupLimits.periodMicroseconds)", to: cpu + "/cpu.cfs_period_us")
             try Self.write("\(limits.quotaMicroseconds)", to: cpu + "/cpu.cfs_quota_us")

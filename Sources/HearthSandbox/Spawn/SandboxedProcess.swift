@@ -44,30 +44,46 @@ public final class SandboxedProcess: @unchecked Sendable {
         self.identities = identities
     }
 
-    /// Kills the sandbox's init, and with it every process of its pid namespace.
+    /// Kills the sandbox's init, and with it every process of its pid namespace. Does nothing
+    /// once reaped: the pidfd is closed then and its number may belong to another sandbox.
     public func kill() {
-        _ = hearth_kill(pidfd)
+        lock.withLock {
+            if status == nil { _ = hearth_kill(pidfd) }
+        }
     }
 
+    private var reaping: Task<Exit, Never>?
+
     /// Waits (on a thread of its own, the wait blocks) until the sandbox's init exited, then
-    /// releases its uid and cgroup. Safe to call more than once.
+    /// releases its uid and cgroup. Single-flight: every caller gets the one result, and only
+    /// one wait ever runs on the pidfd.
     public func reap() async -> Exit {
-        if let status = lock.withLock({ status }) { return status }
-        let termination: Termination = await withCheckedContinuation { continuation in
-            Thread.detachNewThread { [pidfd] in
+        let task = lock.withLock {
+            if let reaping { return reaping }
+            let task = Task { await self.waitAndRelease() }
+            reaping = task
+            return task
+        }
+        return await task.value
+    }
+
+    /// On a thread of its own: the wait blocks, and removing a cgroup the kernel has not
+    /// released yet retries with short sleeps. Neither belongs on the cooperative pool.
+    private func waitAndRelease() async -> Exit {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [self] in
                 var exited: Int32 = 0, code: Int32 = 0
                 let rc = hearth_wait(pidfd, &exited, &code)
-                continuation.resume(returning: rc != 0 ? .signalled(SIGKILL) : exited == 1 ? .exited(code) : .signalled(code))
+                let termination: Termination = rc != 0 ? .signalled(SIGKILL) : exited == 1 ? .exited(code) : .signalled(code)
+                let exit = Exit(termination: termination, outOfMemory: cgroup.oomKilled)
+                lock.withLock {
+                    status = exit
+                    close(pidfd)
+                }
+                cgroup.remove()
+                identities.release(uid)
+                continuation.resume(returning: exit)
             }
-        }
-        return lock.withLock {
-            if let status { return status }
-            let exit = Exit(termination: termination, outOfMemory: cgroup.oomKilled)
-            status = exit
-            close(pidfd)
-            cgroup.remove()
-            identities.release(uid)
-            return exit
         }
     }
 }

@@ -73,8 +73,9 @@ public struct ExecutionService: Sendable {
             members.append(("cold", .bool(outcome.cold)))
             result = .object(members)
             log = outcome.log
-        } catch PoolError.queueFull(let waiting) {
-            try await store.deleteExecution(id: execution.id)
+        } catch PoolError.queueFull(let waiting) where execution.sync {
+            // The caller has no record yet: refuse the call and keep nothing.
+            try? await store.deleteExecution(id: execution.id)
             throw ServiceError.tooManyRequests("Too many executions are waiting for function \(execution.functionID) (\(waiting)); retry later.")
         } catch {
             status = .error

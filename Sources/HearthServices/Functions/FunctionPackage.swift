@@ -19,7 +19,6 @@ public struct FunctionPackage: Sendable {
         } catch {
             throw ServiceError.invalidInput("Package is not a valid ZIP package.")
         }
-        var unpacked: UInt64 = 0
         for entry in archive {
             let path = entry.path
             let components = path.split(separator: "/", omittingEmptySubsequences: true)
@@ -29,10 +28,15 @@ public struct FunctionPackage: Sendable {
             if entry.type == .symlink {
                 throw ServiceError.invalidInput("Package is not a valid ZIP package: entry '\(path)' is a symbolic link, which is not allowed.")
             }
-            unpacked += entry.uncompressedSize
-            if unpacked > UInt64(settings.maxUnpackedSize) {
-                throw ServiceError.invalidInput("Package expands to more than \(settings.maxUnpackedSize) bytes (max_unpacked_size).")
-            }
+        }
+        // Inflate it once, counting what comes out rather than trusting the sizes the zip
+        // declares: this is the check a zip bomb cannot lie to.
+        do {
+            _ = try FunctionCode.unpack(archive, limit: settings.maxUnpackedSize)
+        } catch let error as PackageTooLarge {
+            throw ServiceError.invalidInput("Package expands to more than \(error.limit) bytes (max_unpacked_size).")
+        } catch {
+            throw ServiceError.invalidInput("Package is not a valid ZIP package: \(error)")
         }
         self.bytes = bytes
         self.md5 = Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined()

@@ -6,13 +6,13 @@ extension FunctionService {
     /// The call a function version makes on the pool: its runtime, limits and code.
     func invocation(of function: Function, version: Int, executionID: String, input: JSONValue?, positional: Bool) -> InvocationRequest {
         let packages = store.packages
-        let (functionID, md5, entry) = (function.id, function.packageMD5, function.entry)
+        let (functionID, md5, entry, limit) = (function.id, function.packageMD5, function.entry, settings.maxUnpackedSize)
         return InvocationRequest(
             key: FunctionKey(projectID: function.projectID, functionID: function.id, version: version),
             runtimeID: function.runtimeID, executionID: executionID,
             limits: CgroupLimits(memory: function.memorySize, pids: settings.pidsLimit, millicpu: function.cpu),
             timeout: Double(function.timeout), input: input, positional: positional,
-            code: { try FunctionCode.bundle(zip: packages.read(functionID: functionID, md5: md5), entry: entry) }
+            code: { try FunctionCode.bundle(zip: packages.read(functionID: functionID, md5: md5), entry: entry, limit: limit) }
         )
     }
 

@@ -7,14 +7,15 @@ public struct ServiceSettings: Sendable {
     public var limits: ResourceLimits
     /// Largest function package accepted, in bytes (the Qinling client refuses > 50 MiB).
     public var maxPackageSize: Int
-    /// Largest total a package may expand to, so a zip bomb is refused at upload.
+    /// Largest total a package may expand to (counted while inflating, so a zip bomb is
+    /// refused at upload). It matches the workers' code directory, where it is unpacked.
     public var maxUnpackedSize: Int
     /// Where runtime directories (`python3/`, `nodejs/`, …) live.
     public var runtimesDirectory: URL
     /// Processes and threads one function's sandbox may have.
     public var pidsLimit: Int = 128
 
-    public init(limits: ResourceLimits = .qinling, maxPackageSize: Int = 52_428_800, maxUnpackedSize: Int = 536_870_912, runtimesDirectory: URL) {
+    public init(limits: ResourceLimits = .qinling, maxPackageSize: Int = 52_428_800, maxUnpackedSize: Int = 134_217_728, runtimesDirectory: URL) {
         self.limits = limits
         self.maxPackageSize = maxPackageSize
         self.maxUnpackedSize = maxUnpackedSize

@@ -36,8 +36,8 @@ struct DaemonConfig {
         pool.perFunctionWorkers = options.workersPerFunction ?? file.workersPerFunction ?? pool.perFunctionWorkers
         pool.perFunctionQueue = options.queuePerFunction ?? file.queuePerFunction ?? pool.perFunctionQueue
         pool.idleTTL = options.idleTtl ?? file.idleTTL ?? pool.idleTTL
-        guard pool.capacity >= 0, pool.maxWorkers >= 1, pool.perFunctionWorkers >= 1, pool.perFunctionQueue >= 0, pool.idleTTL > 0 else {
-            throw ConfigError("pool settings must be positive (capacity may be 0)")
+        guard pool.capacity >= 1, pool.maxWorkers >= pool.capacity, pool.perFunctionWorkers >= 1, pool.perFunctionQueue >= 0, pool.idleTTL > 0 else {
+            throw ConfigError("pool settings must be positive, with max_workers at least the capacity")
         }
         self.pool = pool
         maxPackageSize = options.maxPackageSize ?? file.maxPackageSize ?? 52_428_800
