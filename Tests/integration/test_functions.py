@@ -177,3 +177,30 @@ def test_oversized_package_is_413(fresh_daemon_factory):
     assert huge.status == 413
     assert "max_package_size" in huge.json["faultstring"]
     assert admin.get("/v1/functions").json["functions"] == []
+
+
+def test_a_zip_that_lies_about_its_sizes_is_refused(admin, runtime):
+    import io, struct, zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("bomb.py", b"\0" * (8 << 20))
+    data = bytearray(buffer.getvalue())
+    # Rewrite the declared uncompressed size (local header and central directory) to 100 bytes.
+    local = data.find(b"PK\x03\x04")
+    struct.pack_into("<I", data, local + 22, 100)
+    central = data.find(b"PK\x01\x02")
+    struct.pack_into("<I", data, central + 24, 100)
+    reply = admin.post("/v1/functions", data={"runtime_id": runtime["id"], "code": '{"source": "package"}', "entry": "bomb.main"},
+                       files={"package": ("bomb.zip", bytes(data))})
+    assert reply.status == 400, reply
+    assert "Package" in reply.json["faultstring"]
+
+
+def test_a_package_that_expands_past_the_limit_is_refused(admin, runtime):
+    import io, zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("big.bin", b"\0" * (130 << 20))
+    reply = admin.post("/v1/functions", data={"runtime_id": runtime["id"], "code": '{"source": "package"}', "entry": "big.main"},
+                       files={"package": ("big.zip", buffer.getvalue())})
+    assert reply.status == 400 and "expands to more than 134217728 bytes" in reply.json["faultstring"]
