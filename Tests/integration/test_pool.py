@@ -226,3 +226,17 @@ def test_the_global_cap_retires_the_least_recently_used_idle_worker(fresh_daemon
         wait_for(lambda: pool(admin, runtime["id"])["available"] == 1, timeout=10)
     assert workers(functions[0]) == [] and len(workers(functions[2])) == 1
     assert len(worker_processes(d)) <= 2
+
+
+def test_per_version_worker_routes(daemon):
+    admin = daemon.unix()
+    runtime = create_runtime(admin)
+    function = create_function(admin, runtime["id"])
+    base = f"/v1/functions/{function['id']}/versions"
+    assert admin.post(f"{base}/0/scale_up", json={"count": 1}).status == 202
+    assert len(admin.get(f"/v1/functions/{function['id']}/workers?function_version=0").json["workers"]) == 1
+    assert admin.post(f"{base}/0/detach").status == 202
+    assert admin.get(f"/v1/functions/{function['id']}/workers?function_version=0").json["workers"] == []
+    missing = admin.post(f"{base}/3/scale_down", json={"count": 1})
+    assert missing.status == 404 and "FunctionVersion not found" in missing.json["faultstring"]
+    assert admin.post(f"{base}/x/detach").status == 400

@@ -2,7 +2,8 @@ import HearthCore
 import HearthServices
 import Hummingbird
 
-/// `/v1/functions/{id}/workers`, `scale_up`, `scale_down`, `detach` (admin).
+/// `/v1/functions/{id}/workers`, `scale_up`, `scale_down`, `detach`, and the same three per
+/// version under `/versions/{n}/` (admin). Version 0 is the function's current package.
 struct FunctionWorkerRoutes {
     let service: FunctionService
 
@@ -11,6 +12,18 @@ struct FunctionWorkerRoutes {
         table.path("/v1/functions/{id}/scale_up", [.post: scaleUp])
         table.path("/v1/functions/{id}/scale_down", [.post: scaleDown])
         table.path("/v1/functions/{id}/detach", [.post: detach])
+        table.path("/v1/functions/{id}/versions/{version}/scale_up", [.post: scaleUp])
+        table.path("/v1/functions/{id}/versions/{version}/scale_down", [.post: scaleDown])
+        table.path("/v1/functions/{id}/versions/{version}/detach", [.post: detach])
+    }
+
+    /// The `{version}` of a per-version path, or 0 for the function's own routes.
+    func version(_ context: HearthRequestContext) throws -> Int {
+        guard let text = context.parameters.get("version") else { return 0 }
+        guard let number = Int(text), number >= 0 else {
+            throw APIError.badRequest("The version number must be a non-negative integer, got '\(text)'.")
+        }
+        return number
     }
 
     func workers(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
@@ -34,17 +47,17 @@ struct FunctionWorkerRoutes {
     }
 
     func scaleUp(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
-        try await service.scaleUp(id: try context.parameters.require("id"), count: try await count(request), by: try context.requireCaller())
+        try await service.scaleUp(id: try context.parameters.require("id"), version: try version(context), count: try await count(request), by: try context.requireCaller())
         return .empty(.accepted)
     }
 
     func scaleDown(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
-        try await service.scaleDown(id: try context.parameters.require("id"), count: try await count(request), by: try context.requireCaller())
+        try await service.scaleDown(id: try context.parameters.require("id"), version: try version(context), count: try await count(request), by: try context.requireCaller())
         return .empty(.accepted)
     }
 
     func detach(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
-        try await service.detach(id: try context.parameters.require("id"), by: try context.requireCaller())
+        try await service.detach(id: try context.parameters.require("id"), version: try version(context), by: try context.requireCaller())
         return .empty(.accepted)
     }
 }

@@ -21,30 +21,40 @@ extension FunctionService {
         return await pool?.workers(functionID: id, version: version) ?? []
     }
 
-    /// Specialises `count` more workers for version 0 ahead of its calls (admin).
-    public func scaleUp(id: String, count: Int, by caller: Caller) async throws {
+    /// Specialises `count` more workers for a version ahead of its calls (admin).
+    public func scaleUp(id: String, version: Int = 0, count: Int, by caller: Caller) async throws {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
         try Self.checkCount(count)
         let function = try await show(id: id, by: caller)
+        try Self.checkVersion(version, of: function)
         guard let pool else { return }
-        let request = invocation(of: function, version: 0, executionID: "scale-up", input: nil, positional: false)
+        let request = invocation(of: function, version: version, executionID: "scale-up", input: nil, positional: false)
         let added = await pool.scaleUp(request, count: count)
         logger.info("function scaled up", metadata: ["function": "\(id)", "requested": "\(count)", "added": "\(added)"])
     }
 
-    /// Retires up to `count` idle workers of version 0, always keeping one (admin).
-    public func scaleDown(id: String, count: Int, by caller: Caller) async throws {
+    /// Retires up to `count` idle workers of a version, always keeping one (admin).
+    public func scaleDown(id: String, version: Int = 0, count: Int, by caller: Caller) async throws {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
         try Self.checkCount(count)
         let function = try await show(id: id, by: caller)
-        await pool?.scaleDown(FunctionKey(projectID: function.projectID, functionID: id, version: 0), count: count)
+        try Self.checkVersion(version, of: function)
+        await pool?.scaleDown(FunctionKey(projectID: function.projectID, functionID: id, version: version), count: count)
     }
 
-    /// Retires every worker of version 0 (admin).
-    public func detach(id: String, by caller: Caller) async throws {
+    /// Retires every worker of a version (admin).
+    public func detach(id: String, version: Int = 0, by caller: Caller) async throws {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
-        _ = try await show(id: id, by: caller)
-        await pool?.detach(functionID: id, version: 0)
+        let function = try await show(id: id, by: caller)
+        try Self.checkVersion(version, of: function)
+        await pool?.detach(functionID: id, version: version)
+    }
+
+    /// Version 0 is the function itself; numbered versions must exist.
+    static func checkVersion(_ version: Int, of function: Function) throws {
+        guard version == 0 || version <= function.latestVersion else {
+            throw ServiceError.notFound("FunctionVersion not found [function_id=\(function.id), version_number=\(version)]")
+        }
     }
 
     static func checkCount(_ count: Int) throws {
