@@ -61,3 +61,13 @@ def test_the_example_config_shipped_for_systemd_is_valid(tmp_path):
         assert d.unix().get("/v1/runtimes").status == 200
     finally:
         d.stop()
+
+
+def test_a_broken_seccomp_profile_stops_start_up(tmp_path):
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "default.json").write_text('{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["no_such_call"], "action": "SCMP_ACT_ALLOW"}]}')
+    (profiles / "untrusted.json").write_text('{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": []}')
+    result = run("--data-dir", str(tmp_path), "--unix", "none", "--tcp", "127.0.0.1:0", "--profiles-dir", str(profiles))
+    assert result.returncode != 0
+    assert "default.json" in result.stderr and 'unknown syscall "no_such_call"' in result.stderr

@@ -130,3 +130,14 @@ def test_bad_execution_requests(admin, python_runtime):
     assert admin.post("/v1/executions", json={"function_id": "x", "sync": "perhaps"}).status == 400
     assert admin.post("/v1/executions", json={"function_id": "x", "status": "success"}).status == 400
     assert admin.post("/v1/executions", raw=b"{", headers={"Content-Type": "application/json"}).status == 400
+
+
+def test_untrusted_runtimes_get_the_stricter_profile(admin):
+    probe = "import socket\ndef main(**kw):\n    try:\n        socket.socket(socket.AF_INET)\n        return 'inet allowed'\n    except PermissionError:\n        return 'inet refused'\n"
+    trusted = create_runtime(admin, image="python3")
+    untrusted = create_runtime(admin, image="python3", trusted=False)
+    assert untrusted["trusted"] is False
+    on_trusted = fn(admin, trusted, probe)
+    on_untrusted = fn(admin, untrusted, probe)
+    assert execute(admin, on_trusted["id"])["result_json"]["output"] == "inet allowed"  # but no network to use it on
+    assert execute(admin, on_untrusted["id"])["result_json"]["output"] == "inet refused"

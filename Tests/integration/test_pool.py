@@ -50,7 +50,7 @@ def test_a_killed_worker_is_replaced(fresh_daemon_factory):
     os.kill(victim, signal.SIGKILL)
     after = wait_for(lambda: (p := {pid for pid, _, _ in worker_processes(d)}) and victim not in p and len(p) == 2 and p)
     assert victim not in after
-    assert pool(admin, runtime["id"]) == {"total": 2, "available": 2}
+    wait_for(lambda: pool(admin, runtime["id"]) == {"total": 2, "available": 2})  # the replacement said hello
     function = create_function(admin, runtime["id"])
     assert execute(admin, function["id"])["status"] == "success"
 

@@ -43,6 +43,9 @@ public struct WorkerTemplate: Sendable {
             binds: binds, symlinks: symlinks,
             rlimits: [
                 (Int32(RLIMIT_NOFILE.rawValue), UInt64(settings.openFiles), UInt64(settings.openFiles)),
+                // Counted per host uid, and every sandbox has its own: a per-sandbox bound
+                // that holds even before the cgroup's pids limit.
+                (Int32(__RLIMIT_NPROC.rawValue), UInt64(settings.pidsLimit), UInt64(settings.pidsLimit)),
                 (Int32(RLIMIT_FSIZE.rawValue), 524_288_000, 524_288_000),
                 (Int32(RLIMIT_CORE.rawValue), 0, 0),
             ],
