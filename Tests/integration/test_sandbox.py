@@ -191,3 +191,12 @@ def test_signals_start_at_their_defaults(daemon, profile):
     assert dict(line.split(":\t") for line in result.stdout.splitlines()) == {"SigBlk": "0000000000000000", "SigIgn": "0000000000000000"}
     code = "import subprocess\np = subprocess.Popen(['/bin/sleep', '30'])\np.terminate()\nprint(p.wait())"
     assert python(daemon, code, profile=profile).stdout.strip() == "-15"
+
+
+def test_concurrent_hearthd_processes_never_share_a_host_uid(daemon):
+    runs = [subprocess.Popen([HEARTHD, "sandbox", "run", "--profiles-dir", PROFILES, "--", "/bin/sh", "-c", "read inside host count < /proc/self/uid_map; echo $host; sleep 1"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err for _, err in outputs]
+    uids = [out.strip() for out, _ in outputs]
+    assert len(set(uids)) == 8, uids

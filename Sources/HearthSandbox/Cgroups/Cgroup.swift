@@ -16,10 +16,8 @@ public final class Cgroup: @unchecked Sendable {
     /// Open `cgroup.procs` files; closed by `close()` once the sandbox is running.
     private(set) var procsFileDescriptors: [Int32]
 
-    /// Creates the group. Its first directory is created exclusively and is the claim on the
-    /// name (and so on the host uid in it) across every hearthd process on the machine; an
-    /// empty one left by a daemon that was killed is reclaimed. Throws `nameInUse` if a live
-    /// sandbox has it.
+    /// Creates the group. The caller holds the uid's lock, so a directory already there is a
+    /// dead daemon's leftover: reclaimed if empty, `cgroupInUse` if its sandbox still runs.
     public init(hierarchy: CgroupHierarchy, name: String, limits: CgroupLimits) throws(SandboxError) {
         self.hierarchy = hierarchy
         self.name = name

@@ -25,7 +25,7 @@ public final class Sandbox: Sendable {
         try hierarchy.prepare()
         identities = HostIdentities(range: uidRange ?? HostIdentities.defaultRange())
         rootMountpoint = Self.rootMountpoint
-        for directory in [(rootMountpoint as NSString).deletingLastPathComponent, rootMountpoint] {
+        for directory in [(rootMountpoint as NSString).deletingLastPathComponent, rootMountpoint, Self.lockDirectory] {
             if mkdir(directory, 0o755) != 0 && errno != EEXIST {
                 throw .mountpoint(path: directory, problem: "cannot create it: \(String(cString: strerror(errno)))")
             }
@@ -51,7 +51,7 @@ public final class Sandbox: Sendable {
     /// or closed for 3); the caller keeps and closes its own copies. Blocks for the few
     /// milliseconds set-up takes: call it off the request path.
     public func spawn(_ spec: SandboxSpec, stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil, control: Int32? = nil) throws(SandboxError) -> SandboxedProcess {
-        let (uid, cgroup) = try claimIdentity(limits: spec.cgroup)
+        let (uid, cgroup, uidLock) = try claimIdentity(limits: spec.cgroup)
         var result = hearth_result()
         let rc = CStrings.with(spec) { strings in
             var binds = zip(spec.binds, strings.binds).map { bind, pair in
@@ -102,24 +102,42 @@ public final class Sandbox: Sendable {
         cgroup.closeProcsFiles()
         guard rc == 0 else {
             cgroup.remove()
+            close(uidLock)
             identities.release(uid)
             throw .spawn(step: SandboxError.Step(result.step), errno: result.error)
         }
-        return SandboxedProcess(pid: result.pid, pidfd: result.pidfd, uid: uid, cgroup: cgroup, identities: identities)
+        return SandboxedProcess(pid: result.pid, pidfd: result.pidfd, uid: uid, uidLock: uidLock, cgroup: cgroup, identities: identities)
     }
 
-    /// A host uid no other live sandbox on the machine has, with its cgroup. Uids whose
-    /// cgroup another hearthd process holds are skipped.
-    func claimIdentity(limits: CgroupLimits) throws(SandboxError) -> (UInt32, Cgroup) {
+    static let lockDirectory = "/run/hearth/uids"
+
+    /// A host uid no other live sandbox on the machine has, with its cgroup and the lock that
+    /// proves it: `/run/hearth/uids/<uid>`, flock'd for the sandbox's lifetime and released by
+    /// the kernel if the holder dies. Another hearthd process's uids are skipped, and a cgroup
+    /// found under a lock we hold is a dead daemon's leftover, safe to reclaim.
+    func claimIdentity(limits: CgroupLimits) throws(SandboxError) -> (UInt32, Cgroup, Int32) {
         var skipped: [UInt32] = []
         defer { for uid in skipped { identities.release(uid) } }
         for _ in 0..<identities.range.count {
             let uid = try identities.acquire()
+            let lock = open("\(Self.lockDirectory)/\(uid)", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard lock >= 0 else {
+                identities.release(uid)
+                throw .mountpoint(path: Self.lockDirectory, problem: "cannot create the uid lock: \(String(cString: strerror(errno)))")
+            }
+            guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+                close(lock)
+                skipped.append(uid)
+                continue
+            }
             do {
-                return (uid, try Cgroup(hierarchy: hierarchy, name: "sandbox-\(uid)", limits: limits))
+                return (uid, try Cgroup(hierarchy: hierarchy, name: "sandbox-\(uid)", limits: limits), lock)
             } catch .cgroupInUse {
+                // A dead daemon's sandbox that still runs: leave that uid alone.
+                close(lock)
                 skipped.append(uid)
             } catch {
+                close(lock)
                 identities.release(uid)
                 throw error
             }

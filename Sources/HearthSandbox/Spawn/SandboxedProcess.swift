@@ -13,6 +13,8 @@ public final class SandboxedProcess: @unchecked Sendable {
     public let uid: UInt32
     public let cgroup: Cgroup
     let pidfd: Int32
+    /// The flock'd `/run/hearth/uids/<uid>` that reserves the uid machine-wide.
+    private let uidLock: Int32
     private let identities: HostIdentities
     private let lock = NSLock()
     private var status: Exit?
@@ -36,10 +38,11 @@ public final class SandboxedProcess: @unchecked Sendable {
         }
     }
 
-    init(pid: pid_t, pidfd: Int32, uid: UInt32, cgroup: Cgroup, identities: HostIdentities) {
+    init(pid: pid_t, pidfd: Int32, uid: UInt32, uidLock: Int32, cgroup: Cgroup, identities: HostIdentities) {
         self.pid = pid
         self.pidfd = pidfd
         self.uid = uid
+        self.uidLock = uidLock
         self.cgroup = cgroup
         self.identities = identities
     }
@@ -81,6 +84,7 @@ public final class SandboxedProcess: @unchecked Sendable {
                     close(pidfd)
                 }
                 cgroup.remove()
+                close(uidLock)  // only now may another process take the uid
                 identities.release(uid)
                 continuation.resume(returning: exit)
             }
