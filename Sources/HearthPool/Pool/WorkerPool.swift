@@ -222,7 +222,10 @@ public actor WorkerPool {
             if let failure = await load(worker, request) { return failure }
         }
         do {
-            try worker.process.cgroup.apply(request.limits)
+            if worker.appliedLimits != request.limits {
+                try worker.process.cgroup.apply(request.limits)
+                worker.appliedLimits = request.limits
+            }
         } catch {
             await discard(worker, key: request.key)
             throw PoolError.workerStartFailed("the function's limits could not be applied: \(error)")

@@ -16,6 +16,8 @@ public final class Worker: @unchecked Sendable {
     let process: SandboxedProcess
     let channel: WorkerChannel
     var binding: FunctionKey?
+    /// The limits last written to its cgroup; rewriting five files per call is not free.
+    var appliedLimits: CgroupLimits?
     var lastUsed = ContinuousClock.now
     var busy = false
 
