@@ -90,10 +90,7 @@ public struct ExecutionService: Sendable {
     }
 
     public func list(by caller: Caller, filters: [ListFilter], allProjects: Bool) async throws -> [Execution] {
-        let filters = try FilterField.vet(filters, allowed: Self.filterableFields, caller: caller)
-        let projectFilter = filters.contains { $0.field == "project_id" }
-        let scope: ListQuery.Scope = (allProjects || projectFilter) ? try .allProjects(caller) : .project(caller.projectID)
-        return try await store.executions(ListQuery(scope: scope, filters: filters))
+        try await store.executions(.projectScoped(for: caller, filters: filters, allowed: Self.filterableFields, allProjects: allProjects))
     }
 
     public func show(id: String, by caller: Caller) async throws -> Execution {

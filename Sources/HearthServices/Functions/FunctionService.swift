@@ -66,10 +66,7 @@ public struct FunctionService: Sendable {
     }
 
     public func list(by caller: Caller, filters: [ListFilter], allProjects: Bool) async throws -> [Function] {
-        let filters = try FilterField.vet(filters, allowed: Self.filterableFields, caller: caller)
-        let projectFilter = filters.contains { $0.field == "project_id" }
-        let scope: ListQuery.Scope = (allProjects || projectFilter) ? try .allProjects(caller) : .project(caller.projectID)
-        return try await store.functions(ListQuery(scope: scope, filters: filters))
+        try await store.functions(.projectScoped(for: caller, filters: filters, allowed: Self.filterableFields, allProjects: allProjects))
     }
 
     /// A function the caller may read: its own project's, or any for an admin.

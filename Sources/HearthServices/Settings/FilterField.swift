@@ -44,3 +44,13 @@ extension ListQuery.Scope {
         return .all
     }
 }
+
+extension ListQuery {
+    /// A list of project-owned resources: the caller's project, or every project when an
+    /// admin asks with `all_projects` or filters on `project_id`.
+    static func projectScoped(for caller: Caller, filters: [ListFilter], allowed: [String: FilterField], allProjects: Bool) throws -> ListQuery {
+        let filters = try FilterField.vet(filters, allowed: allowed, caller: caller)
+        let acrossProjects = allProjects || filters.contains { $0.field == "project_id" }
+        return ListQuery(scope: acrossProjects ? try .allProjects(caller) : .project(caller.projectID), filters: filters)
+    }
+}
