@@ -1,0 +1,201 @@
+import Foundation
+import HearthCore
+import HearthSandbox
+import Logging
+
+/// Running calls: a worker for each (idle, else specialised, else a place in the queue),
+/// and what happens to it afterwards.
+extension WorkerPool {
+    /// Runs one call on a worker of its function version, specialising one if needed.
+    public func invoke(_ request: InvocationRequest) async throws -> InvocationResult {
+        let (worker, cold) = try await acquire(request)
+        if cold {
+            if let failure = await load(worker, request) { return failure }
+        }
+        do {
+            if worker.appliedLimits != request.limits {
+                try worker.process.cgroup.apply(request.limits)
+                worker.appliedLimits = request.limits
+            }
+        } catch {
+            await discard(worker, key: request.key)
+            throw PoolError.workerStartFailed("the function's limits could not be applied: \(error)")
+        }
+        // The timeout covers the call, not the specialisation before it.
+        let started = ContinuousClock.now
+        let log = LogCapture(limit: settings.logLimit)
+        let header: [(key: String, value: JSONValue)] = [
+            ("type", .string("invoke")), ("execution_id", .string(request.executionID)), ("input", request.input ?? .null),
+            ("positional", .bool(request.positional)), ("timeout", .double(request.timeout)),
+            ("function_id", .string(request.key.functionID)), ("version", .int(Int64(request.key.version))),
+        ]
+        let outcome = await worker.channel.exchange(
+            WorkerFrame(header: .object(header)), deadline: started + .seconds(request.timeout), log: log
+        )
+        let elapsed = (ContinuousClock.now - started).seconds
+        switch outcome {
+        case .frame(let frame) where frame.type == "result":
+            release(worker, key: request.key, healthy: true)
+            let ok = frame.header["ok"] == .bool(true)
+            let duration: Double
+            switch frame.header["duration"] {
+            case .double(let d)?: duration = d
+            case .int(let i)?: duration = Double(i)
+            default: duration = elapsed
+            }
+            let failure: InvocationResult.Failure? = ok ? nil : (frame.header["error_type"]?.stringValue == "unserializable" ? .unserializable : .exception)
+            return InvocationResult(failure: failure, output: frame.header["output"] ?? .null, duration: duration, log: log.text, cold: cold, workerID: worker.id)
+        case .frame, .violation:
+            await discard(worker, key: request.key)
+            return InvocationResult(failure: .protocolError, output: .string("Function execution failed: the runtime broke its protocol."), duration: elapsed, log: log.text, cold: cold, workerID: worker.id)
+        case .timedOut:
+            await discard(worker, key: request.key)
+            return InvocationResult(failure: .timeout, output: .string("Function execution timeout."), duration: elapsed, log: log.text, cold: cold, workerID: worker.id)
+        case .closed:
+            let exit = await discard(worker, key: request.key)
+            let (failure, message): (InvocationResult.Failure, String) = exit.outOfMemory
+                ? (.outOfMemory, "Function execution failed because of too much resource consumption: out of memory (limit \(request.limits.memory) bytes).")
+                : (.crashed, "Function execution failed because of too much resource consumption: the worker \(exit.termination.description).")
+            return InvocationResult(failure: failure, output: .string(message), duration: elapsed, log: log.text, cold: cold, workerID: worker.id)
+        }
+    }
+
+    /// A worker for the call's function version: an idle one of its own, else a generic one
+    /// to specialise (cold), else a wait in the version's queue.
+    func acquire(_ request: InvocationRequest) async throws -> (Worker, cold: Bool) {
+        let key = request.key
+        while true {
+            guard runtimes[request.runtimeID] != nil else { throw PoolError.unknownRuntime(request.runtimeID) }
+            var state = functions[key] ?? FunctionState(runtimeID: request.runtimeID)
+            if let worker = state.idle.popLast() {
+                worker.busy = true
+                functions[key] = state
+                return (worker, false)
+            }
+            if state.workers.count + state.specialising < settings.perFunctionWorkers, let worker = runtimes[request.runtimeID]?.generic.popLast() {
+                worker.busy = true
+                worker.binding = key
+                state.workers.append(worker)
+                functions[key] = state
+                refill(request.runtimeID)
+                return (worker, true)
+            }
+            if let error = runtimes[request.runtimeID]?.lastError, runtimes[request.runtimeID]?.generic.isEmpty == true,
+                state.workers.isEmpty
+            {
+                throw PoolError.runtimeUnavailable(error)
+            }
+            guard state.waiters.count < settings.perFunctionQueue else { throw PoolError.queueFull(waiting: state.waiters.count) }
+            refill(request.runtimeID)
+            await withCheckedContinuation { continuation in
+                state.waiters.append(continuation)
+                functions[key] = state
+            }
+        }
+    }
+
+    /// Specialises a worker; on failure the worker is discarded and the failure returned.
+    func load(_ worker: Worker, _ request: InvocationRequest) async -> InvocationResult? {
+        let bundle: CodeBundle
+        do {
+            bundle = try request.code()
+        } catch {
+            release(worker, key: request.key, healthy: false)
+            return InvocationResult(failure: .loadFailed, output: .string("\(error)"), duration: 0, log: "", cold: true, workerID: worker.id)
+        }
+        var blob: [UInt8] = []
+        let files: [JSONValue] = bundle.files.map { file in
+            blob += file.bytes
+            return .object(["path": .string(file.path), "mode": .int(Int64(file.mode)), "size": .int(Int64(file.bytes.count))])
+        }
+        let header: JSONValue = .object([
+            "type": .string("load"), "function_id": .string(request.key.functionID), "version": .int(Int64(request.key.version)),
+            "entry": .string(bundle.entry), "convention": .string(bundle.convention), "files": .array(files),
+        ])
+        let log = LogCapture(limit: settings.logLimit)
+        let outcome = await worker.channel.exchange(WorkerFrame(header: header, blob: blob), deadline: .now + .seconds(max(request.timeout, 10)), log: log)
+        if case .frame(let frame) = outcome, frame.type == "loaded", frame.header["ok"] == .bool(true) {
+            return nil
+        }
+        await discard(worker, key: request.key)
+        var message = "Function code could not be loaded."
+        if case .frame(let frame) = outcome, let error = frame.header["error"]?.stringValue { message = error }
+        return InvocationResult(failure: .loadFailed, output: .string(message), duration: 0, log: log.text, cold: true, workerID: worker.id)
+    }
+
+    func release(_ worker: Worker, key: FunctionKey, healthy: Bool) {
+        worker.busy = false
+        worker.lastUsed = .now
+        // A worker detached while busy, or one that failed, is not listed any more: retire it.
+        guard healthy, functions[key]?.workers.contains(where: { $0 === worker }) == true else {
+            forget(worker, key: key)
+            retire([worker])
+            wakeOne(key)
+            return
+        }
+        functions[key]?.idle.append(worker)
+        wakeOne(key)
+        refillStarved()
+    }
+
+    /// Kills a worker that must not be reused and waits for its exit status.
+    @discardableResult
+    func discard(_ worker: Worker, key: FunctionKey) async -> SandboxedProcess.Exit {
+        forget(worker, key: key)
+        wakeOne(key)
+        return await worker.stop()
+    }
+
+    func forget(_ worker: Worker, key: FunctionKey) {
+        functions[key]?.workers.removeAll { $0 === worker }
+        functions[key]?.idle.removeAll { $0 === worker }
+        if let state = functions[key], state.workers.isEmpty, state.waiters.isEmpty { functions[key] = nil }
+        refillStarved()
+    }
+
+    /// Calls may wait for a generic worker that `refill` could not start at the global cap.
+    /// Whenever room appears (a worker retired, or one idle that could be), try again.
+    func refillStarved() {
+        let starved = Set(functions.values.filter { !$0.waiters.isEmpty }.map(\.runtimeID))
+        for runtimeID in starved where runtimes[runtimeID]?.generic.isEmpty == true {
+            refill(runtimeID)
+        }
+    }
+
+    func wakeOne(_ key: FunctionKey) {
+        guard var state = functions[key], !state.waiters.isEmpty else { return }
+        let waiter = state.waiters.removeFirst()
+        functions[key] = state
+        waiter.resume()
+    }
+
+    func wakeWaiters(runtimeID: String) {
+        for (key, state) in functions where state.runtimeID == runtimeID && !state.waiters.isEmpty {
+            functions[key]?.waiters = []
+            for waiter in state.waiters { waiter.resume() }
+        }
+    }
+
+    /// Kills workers in the background.
+    func retire(_ workers: [Worker]) {
+        for worker in workers {
+            Task { await worker.stop() }
+        }
+    }
+
+    /// Retires the least recently used idle specialised worker; false if there is none.
+    func evictLeastRecentlyUsed() -> Bool {
+        var oldest: (FunctionKey, Worker)?
+        for (key, state) in functions {
+            for worker in state.idle where oldest == nil || worker.lastUsed < oldest!.1.lastUsed {
+                oldest = (key, worker)
+            }
+        }
+        guard let (key, worker) = oldest else { return false }
+        functions[key]?.workers.removeAll { $0 === worker }
+        functions[key]?.idle.removeAll { $0 === worker }
+        retire([worker])
+        logger.info("worker evicted (global cap)", metadata: ["worker": "\(worker.id)", "function": "\(key)"])
+        return true
+    }
+}

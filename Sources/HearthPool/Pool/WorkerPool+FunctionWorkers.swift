@@ -1,0 +1,80 @@
+import Foundation
+import HearthCore
+import HearthSandbox
+import Logging
+
+/// A function version's workers as the API sees them: listed, scaled, detached, expired,
+/// and everything stopped at shutdown.
+extension WorkerPool {
+    public func workers(functionID: String, version: Int?) -> [WorkerInfo] {
+        functions.filter { $0.key.functionID == functionID && (version == nil || $0.key.version == version) }
+            .sorted { $0.key.version < $1.key.version }
+            .flatMap { key, state in state.workers.map { WorkerInfo(functionID: key.functionID, version: key.version, workerName: $0.id) } }
+    }
+
+    /// Specialises up to `count` more generic workers for a version ahead of its calls.
+    public func scaleUp(_ request: InvocationRequest, count: Int) async -> Int {
+        var added = 0
+        for _ in 0..<count {
+            var state = functions[request.key] ?? FunctionState(runtimeID: request.runtimeID)
+            guard let worker = runtimes[request.runtimeID]?.generic.popLast() else { break }
+            worker.busy = true
+            worker.binding = request.key
+            state.workers.append(worker)
+            functions[request.key] = state
+            refill(request.runtimeID)
+            if await load(worker, request) == nil {
+                release(worker, key: request.key, healthy: true)
+                added += 1
+            }
+        }
+        return added
+    }
+
+    /// Retires up to `count` idle workers of a version, always keeping one.
+    public func scaleDown(_ key: FunctionKey, count: Int) {
+        guard var state = functions[key] else { return }
+        var removable = min(count, state.workers.count - 1)
+        while removable > 0, let worker = state.idle.popLast() {
+            state.workers.removeAll { $0 === worker }
+            retire([worker])
+            removable -= 1
+        }
+        functions[key] = state
+    }
+
+    /// Retires every worker of a version (busy ones once their call ends).
+    public func detach(functionID: String, version: Int?) {
+        for (key, state) in functions where key.functionID == functionID && (version == nil || key.version == version) {
+            retire(state.idle)
+            functions[key]?.idle = []
+            functions[key]?.workers.removeAll { !$0.busy }
+            // Busy workers are no longer listed, so `release` retires them.
+            functions[key]?.workers = []
+            if functions[key]?.waiters.isEmpty == true { functions[key] = nil }
+        }
+    }
+
+    /// Retires specialised workers idle longer than the TTL. Called periodically.
+    public func retireIdle(now: ContinuousClock.Instant = .now) {
+        for (key, state) in functions {
+            let expired = state.idle.filter { now - $0.lastUsed > .seconds(settings.idleTTL) }
+            guard !expired.isEmpty else { continue }
+            for worker in expired { forget(worker, key: key) }
+            retire(expired)
+            logger.info("idle workers retired", metadata: ["function": "\(key)", "count": "\(expired.count)"])
+        }
+    }
+
+    /// Stops everything (daemon shutdown).
+    public func shutdown() async {
+        var all: [Worker] = []
+        for state in runtimes.values { all += state.generic }
+        for state in functions.values { all += state.workers }
+        runtimes = [:]
+        functions = [:]
+        await withTaskGroup(of: Void.self) { group in
+            for worker in all { group.addTask { await worker.stop() } }
+        }
+    }
+}
