@@ -72,12 +72,7 @@ extension WorkerPool {
                 functions[key] = state
                 return (worker, false)
             }
-            if state.workers.count + state.specialising < settings.perFunctionWorkers, let worker = runtimes[request.runtimeID]?.generic.popLast() {
-                worker.busy = true
-                worker.binding = key
-                state.workers.append(worker)
-                functions[key] = state
-                refill(request.runtimeID)
+            if state.workers.count < settings.perFunctionWorkers, let worker = takeGeneric(for: key, runtimeID: request.runtimeID) {
                 return (worker, true)
             }
             if let error = runtimes[request.runtimeID]?.lastError, runtimes[request.runtimeID]?.generic.isEmpty == true,

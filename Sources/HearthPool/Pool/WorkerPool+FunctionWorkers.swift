@@ -16,13 +16,7 @@ extension WorkerPool {
     public func scaleUp(_ request: InvocationRequest, count: Int) async -> Int {
         var added = 0
         for _ in 0..<count {
-            var state = functions[request.key] ?? FunctionState(runtimeID: request.runtimeID)
-            guard let worker = runtimes[request.runtimeID]?.generic.popLast() else { break }
-            worker.busy = true
-            worker.binding = request.key
-            state.workers.append(worker)
-            functions[request.key] = state
-            refill(request.runtimeID)
+            guard let worker = takeGeneric(for: request.key, runtimeID: request.runtimeID) else { break }
             if await load(worker, request) == nil {
                 release(worker, key: request.key, healthy: true)
                 added += 1
@@ -48,7 +42,6 @@ extension WorkerPool {
         for (key, state) in functions where key.functionID == functionID && (version == nil || key.version == version) {
             retire(state.idle)
             functions[key]?.idle = []
-            functions[key]?.workers.removeAll { !$0.busy }
             // Busy workers are no longer listed, so `release` retires them.
             functions[key]?.workers = []
             if functions[key]?.waiters.isEmpty == true { functions[key] = nil }

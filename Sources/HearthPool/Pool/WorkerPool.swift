@@ -32,7 +32,6 @@ public actor WorkerPool {
         var runtimeID: String
         var workers: [Worker] = []
         var idle: [Worker] = []
-        var specialising = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -43,7 +42,6 @@ public actor WorkerPool {
     var runtimes: [String: RuntimeState] = [:]
     var functions: [FunctionKey: FunctionState] = [:]
     var nextWorkerNumber = 0
-    var retiring = false
 
     /// The compiled seccomp profiles: `trusted` runtimes' and the stricter `untrusted` one.
     public struct Profiles: Sendable {
@@ -128,6 +126,17 @@ public actor WorkerPool {
 
     var totalWorkers: Int {
         runtimes.values.reduce(0) { $0 + $1.generic.count + $1.starting } + functions.values.reduce(0) { $0 + $1.workers.count }
+    }
+
+    /// Takes an idle generic worker of the runtime and binds it to `key` for good (busy, until
+    /// its first call or load ends); the runtime refills behind it. Nil if none is idle.
+    func takeGeneric(for key: FunctionKey, runtimeID: String) -> Worker? {
+        guard let worker = runtimes[runtimeID]?.generic.popLast() else { return nil }
+        worker.busy = true
+        worker.binding = key
+        functions[key, default: FunctionState(runtimeID: runtimeID)].workers.append(worker)
+        refill(runtimeID)
+        return worker
     }
 
     /// Starts generic workers in the background until the runtime has `capacity` of them.

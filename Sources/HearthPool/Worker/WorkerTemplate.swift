@@ -36,9 +36,8 @@ public struct WorkerTemplate: Sendable {
         }
         var spec = SandboxSpec(
             executable: command[0], arguments: arguments,
-            environment: [
-                "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1",
-                "HEARTH_RUNTIME=\(runtimeName)", "HEARTH_CODE_DIR=\(Self.codeDirectory)",
+            environment: SandboxSpec.baseEnvironment + [
+                "PYTHONDONTWRITEBYTECODE=1", "HEARTH_RUNTIME=\(runtimeName)", "HEARTH_CODE_DIR=\(Self.codeDirectory)",
             ],
             binds: binds, symlinks: symlinks,
             rlimits: [

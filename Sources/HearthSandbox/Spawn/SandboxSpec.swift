@@ -48,6 +48,9 @@ public struct SandboxSpec: Sendable {
         self.profile = profile
     }
 
+    /// The environment every sandbox starts with; workers add their own variables.
+    public static let baseEnvironment = ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8"]
+
     /// What every sandbox needs of the host to run programs from /usr: /usr itself, the
     /// dynamic linker's cache, and the merged-/usr links (/bin → usr/bin …) as the host has them.
     public static func systemBinds() -> (binds: [Bind], symlinks: [(target: String, path: String)]) {

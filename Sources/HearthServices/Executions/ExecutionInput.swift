@@ -19,11 +19,7 @@ struct ExecutionInput: Equatable {
             self.init(text: text)
         case let value?:
             // A client that sent JSON itself rather than a JSON string.
-            if value.objectMembers != nil {
-                self.init(stored: value.serialized, value: value, positional: false)
-            } else {
-                self.init(stored: value.serialized, value: value, positional: true)
-            }
+            self.init(parsed: value, text: value.serialized)
         }
     }
 
@@ -31,14 +27,17 @@ struct ExecutionInput: Equatable {
         if text.isEmpty {
             self.init(stored: nil, value: nil, positional: false)
         } else if let value = try? JSONValue.parse(text) {
-            if value.objectMembers != nil {
-                self.init(stored: value.serialized, value: value, positional: false)
-            } else {
-                self.init(stored: text, value: value, positional: true)
-            }
+            self.init(parsed: value, text: text)
         } else {
             self.init(stored: text, value: .string(text), positional: true)
         }
+    }
+
+    /// An object is keyword arguments, stored as `json.dumps` of it; anything else is one
+    /// positional argument, stored as the text it came as.
+    init(parsed value: JSONValue, text: String) {
+        let isObject = value.objectMembers != nil
+        self.init(stored: isObject ? value.serialized : text, value: value, positional: !isObject)
     }
 
     init(stored: String?, value: JSONValue?, positional: Bool) {

@@ -125,10 +125,7 @@ public struct RuntimeService: Sendable {
             case .success(let manifest):
                 if let pool {
                     guard WorkerPool.isReachableBySandboxes(manifest.directory) else {
-                        let reason = "runtime directory \(manifest.directory.path) is not readable by sandboxed workers: every directory on its path needs o+x (and the runtime's files o+r)"
-                        try await store.setRuntimeStatus(id: id, .error, reason: reason)
-                        logger.error("runtime unavailable", metadata: ["runtime": "\(id)", "reason": "\(reason)"])
-                        return
+                        return try await markUnavailable(id, reason: "runtime directory \(manifest.directory.path) is not readable by sandboxed workers: every directory on its path needs o+x (and the runtime's files o+r)")
                     }
                     let template = WorkerTemplate(
                         runtimeID: id, runtimeName: manifest.name, directory: manifest.directory,
@@ -137,21 +134,23 @@ public struct RuntimeService: Sendable {
                     do {
                         try await pool.warm(template)
                     } catch {
-                        let reason = (error as? PoolError)?.description ?? "\(error)"
-                        try await store.setRuntimeStatus(id: id, .error, reason: reason)
-                        logger.error("runtime unavailable", metadata: ["runtime": "\(id)", "reason": "\(reason)"])
-                        return
+                        return try await markUnavailable(id, reason: (error as? PoolError)?.description ?? "\(error)")
                     }
                 }
                 try await store.setRuntimeStatus(id: id, .available, reason: nil)
                 logger.info("runtime available", metadata: ["runtime": "\(id)", "directory": "\(manifest.directory.path)"])
             case .failure(let problem):
                 await pool?.remove(runtimeID: id)
-                try await store.setRuntimeStatus(id: id, .error, reason: problem.message)
-                logger.error("runtime unavailable", metadata: ["runtime": "\(id)", "reason": "\(problem.message)"])
+                try await markUnavailable(id, reason: problem.message)
             }
         } catch {
             logger.error("runtime provisioning failed", metadata: ["runtime": "\(id)", "error": "\(error)"])
         }
+    }
+
+    /// `error`, with the reason kept for operators and logged.
+    func markUnavailable(_ id: String, reason: String) async throws {
+        try await store.setRuntimeStatus(id: id, .error, reason: reason)
+        logger.error("runtime unavailable", metadata: ["runtime": "\(id)", "reason": "\(reason)"])
     }
 }

@@ -49,7 +49,7 @@ struct SandboxCommand: AsyncParsableCommand {
             }
             var spec = SandboxSpec(
                 executable: executable, arguments: Array(arguments.dropFirst()),
-                environment: ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8"],
+                environment: SandboxSpec.baseEnvironment,
                 binds: binds, symlinks: symlinks,
                 rlimits: [(Int32(RLIMIT_NOFILE.rawValue), nofile, nofile), (Int32(RLIMIT_CORE.rawValue), 0, 0)],
                 cgroup: CgroupLimits(memory: memory, pids: pids, millicpu: cpu), profile: seccomp
