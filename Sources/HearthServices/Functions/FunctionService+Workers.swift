@@ -12,7 +12,7 @@ extension FunctionService {
             runtimeID: function.runtimeID, executionID: executionID,
             limits: CgroupLimits(memory: function.memorySize, pids: settings.pidsLimit, millicpu: function.cpu),
             timeout: Double(function.timeout), input: input, positional: positional,
-            code: { try FunctionCode.bundle(zip: packages.read(functionID: functionID, md5: md5), entry: entry, limit: limit) }
+            code: { try FunctionCode.bundle(packages: packages, functionID: functionID, md5: md5, entry: entry, limit: limit) }
         )
     }
 
