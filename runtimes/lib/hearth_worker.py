@@ -118,8 +118,10 @@ def end_call(fds):
 
 def code_directory(fds):
     """The function's code: the directory the load's one descriptor names, reached through
-    /proc/self/fd, so that nothing else of the host's is visible. It is also the cwd."""
+    /proc/self/fd, so that nothing else of the host's is visible.
+
+    Not the cwd: it lies outside the sandbox's root, where getcwd() fails, and a shell started
+    there complains."""
     if len(fds) != 1:
         protocol_error(f"load carries {len(fds)} descriptors, expected the code directory")
-    os.fchdir(fds[0])
     return f"/proc/self/fd/{fds[0]}"

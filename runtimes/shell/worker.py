@@ -116,15 +116,17 @@ def _load(message, fds):
         _write_frame(_encode({"type": "loaded", "ok": False, "error": "this worker is already loaded"}))
         return
     try:
-        # The executable runs in the package's directory (code_directory makes it the cwd, and
-        # posix_spawn keeps it). The descriptor stays inheritable: a #! interpreter opens the
-        # script by its /proc/self/fd path after exec.
+        # The executable runs in the package's directory (posix_spawn keeps the worker's cwd).
+        # The descriptor stays inheritable: a #! interpreter opens the script by its
+        # /proc/self/fd path after exec. The directory is outside the sandbox's root, where
+        # getcwd() fails; PWD names it, so that shells take it instead of asking.
         directory = code_directory(fds)
         os.set_inheritable(fds[0], True)
+        os.fchdir(fds[0])
         entry = message.get("entry") or ""
         _argv, _fallback = _resolve(entry, directory)
         _entry = entry
-        _base_env = dict(os.environ)
+        _base_env = dict(os.environ, PWD=directory)
         reply = {"type": "loaded", "ok": True}
     except Exception as error:
         _argv = None
