@@ -24,6 +24,38 @@ final class StoreTests: XCTestCase {
         try store.close()
     }
 
+    /// The execution insert on the call path is hand-written SQL: it must store what the
+    /// Codable record reads back, and count the execution against its function.
+    func testExecutionInsertStoresEveryField() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store(directory: directory)
+        let runtime = Runtime(id: Identifier.make(), name: nil, image: "python3", description: nil, isPublic: true, trusted: true,
+                              status: .available, projectID: "p", createdAt: Date())
+        try await store.insertRuntime(runtime)
+        let function = Function(id: Identifier.make(), name: nil, description: nil, runtimeID: runtime.id, entry: "a.b",
+                                cpu: 100, memorySize: 1, timeout: 1, packageMD5: "x", projectID: "p", createdAt: Date())
+        try await store.insertFunction(function)
+        let execution = Execution(
+            id: Identifier.make(), functionID: function.id, functionVersion: 0, functionAlias: "alias", description: "d é",
+            status: .running, sync: false, input: "{\"a\": 1}", result: "{}", projectID: "p",
+            createdAt: Date(timeIntervalSince1970: 1_795_437_840.5), updatedAt: Date(timeIntervalSince1970: -86_399.25),
+            startedAt: Date(timeIntervalSince1970: 951_782_400)
+        )
+        let inserted = try store.insertExecution(functionID: function.id) { read, readRuntime in
+            XCTAssertEqual(read.id, function.id)
+            XCTAssertEqual(readRuntime?.id, runtime.id)
+            return execution
+        }
+        XCTAssertEqual(inserted?.1, execution)
+        let stored = try await store.execution(id: execution.id)
+        XCTAssertEqual(stored, execution)
+        let counted = try await store.function(id: function.id)
+        XCTAssertEqual(counted?.count, 1)
+        XCTAssertNil(try store.insertExecution(functionID: Identifier.make()) { _, _ in execution })
+        try store.close()
+    }
+
     func testDuplicateIdsAndDanglingReferencesAreStoreErrors() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -7,14 +7,19 @@ public enum Timestamp {
         let days = Int((seconds >= 0 ? seconds : seconds - 86_399) / 86_400)
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
-            year, month, day, secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60
-        )
+        // Not String(format:), which costs microseconds on Linux: every response has timestamps.
+        return digits(year, 4) + "-" + digits(month, 2) + "-" + digits(day, 2) + "T"
+            + digits(secondOfDay / 3600, 2) + ":" + digits(secondOfDay % 3600 / 60, 2) + ":" + digits(secondOfDay % 60, 2) + "Z"
+    }
+
+    /// `value` in decimal, zero-padded to `width`.
+    public static func digits(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
     /// Howard Hinnant's days-to-civil algorithm; avoids Calendar, which is slow and locale-bound.
-    static func civilDate(daysSinceEpoch: Int) -> (Int, Int, Int) {
+    public static func civilDate(daysSinceEpoch: Int) -> (Int, Int, Int) {
         let z = daysSinceEpoch + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

@@ -42,28 +42,29 @@ public struct ExecutionService: Sendable {
         let version = draft.functionVersion ?? 0
         guard version >= 0 else { throw ServiceError.invalidInput("function_version must be 0 or more, got \(version).") }
         try Limits.checkLength(draft.description, field: "description", max: 255)
-        let function = try await functions.show(id: functionID, by: caller)
-        if version > 0 {
-            throw ServiceError.notFound("FunctionVersion not found [function_id=\(functionID), version_number=\(version)]")
-        }
-        guard let runtime = try await store.runtime(id: function.runtimeID), runtime.status == .available else {
-            throw ServiceError.conflict("Runtime \(function.runtimeID) is not available.")
-        }
         let input = ExecutionInput(draft.input)
         let sync = draft.sync ?? true
-        var execution = Execution(
-            id: Identifier.make(), functionID: function.id, functionVersion: version, functionAlias: nil,
-            description: draft.description, status: .running, sync: sync, input: input.stored,
-            projectID: caller.projectID, createdAt: Date()
-        )
-        try await store.insertExecution(execution)
+        let stored = try store.insertExecution(functionID: functionID) { function, runtime in
+            guard caller.canRead(project: function.projectID) else { throw FunctionService.notFound(id: functionID) }
+            if version > 0 {
+                throw ServiceError.notFound("FunctionVersion not found [function_id=\(functionID), version_number=\(version)]")
+            }
+            guard let runtime, runtime.status == .available else {
+                throw ServiceError.conflict("Runtime \(function.runtimeID) is not available.")
+            }
+            return Execution(
+                id: Identifier.make(), functionID: function.id, functionVersion: version, functionAlias: nil,
+                description: draft.description, status: .running, sync: sync, input: input.stored,
+                projectID: caller.projectID, createdAt: Date()
+            )
+        }
+        guard let (function, execution) = stored else { throw FunctionService.notFound(id: functionID) }
         guard sync else {
             await queue.enqueue(.init(executionID: execution.id, lane: "\(function.id)@\(version)"))
             return execution
         }
         let request = functions.invocation(of: function, version: version, executionID: execution.id, input: input.value, positional: input.positional)
-        execution = try await run(execution, request)
-        return execution
+        return try await run(execution, request)
     }
 
     /// Runs an async execution the queue hands over, reading it back from the store: it may
@@ -73,7 +74,7 @@ public struct ExecutionService: Sendable {
             guard let execution = try await store.execution(id: id), execution.status == .running else { return }
             guard let function = try await store.function(id: execution.functionID) else {
                 let result: JSONValue = .object(["output": .string("Function execution failed: function \(execution.functionID) no longer exists."), "duration": .double(0)])
-                return try await store.finishExecution(id: id, status: .error, result: result.serialized, log: nil)
+                return try store.finishExecution(id: id, status: .error, result: result.serialized, log: nil)
             }
             let input = ExecutionInput(text: execution.input ?? "")
             var request = functions.invocation(of: function, version: execution.functionVersion, executionID: id, input: input.value, positional: input.positional)
@@ -114,7 +115,7 @@ public struct ExecutionService: Sendable {
             result = .object(["output": .string("Function execution failed: \((error as? PoolError)?.description ?? "\(error)")"), "duration": .double(0)])
             logger.error("execution could not run", metadata: ["execution": "\(execution.id)", "error": "\(error)"])
         }
-        try await store.finishExecution(id: execution.id, status: status, result: result.serialized, log: log)
+        try store.finishExecution(id: execution.id, status: status, result: result.serialized, log: log)
         execution.status = status
         execution.result = result.serialized
         execution.updatedAt = Date()
@@ -158,7 +159,7 @@ public struct ExecutionService: Sendable {
         let result: JSONValue = .object(["output": .string("Function execution failed: the daemon restarted while it was running."), "duration": .double(0)])
         for execution in try await store.executions(ListQuery(scope: .all, filters: [ListFilter(field: "status", expression: "running")]))
         where !pending.contains(execution.id) {
-            try await store.finishExecution(id: execution.id, status: .failed, result: result.serialized, log: nil)
+            try store.finishExecution(id: execution.id, status: .failed, result: result.serialized, log: nil)
         }
     }
 

@@ -72,9 +72,13 @@ public struct FunctionService: Sendable {
     /// A function the caller may read: its own project's, or any for an admin.
     public func show(id: String, by caller: Caller) async throws -> Function {
         guard let function = try await store.function(id: id), caller.canRead(project: function.projectID) else {
-            throw ServiceError.notFound("Function not found [id=\(id)]")
+            throw Self.notFound(id: id)
         }
         return function
+    }
+
+    static func notFound(id: String) -> ServiceError {
+        .notFound("Function not found [id=\(id)]")
     }
 
     /// The current package of a function, for `?download=true`.
@@ -154,7 +158,7 @@ public struct FunctionService: Sendable {
     /// A function the caller's project owns; others' are invisible for changes (404), even to admins.
     func owned(id: String, by caller: Caller) async throws -> Function {
         guard let function = try await store.function(id: id), function.projectID == caller.projectID else {
-            throw ServiceError.notFound("Function not found [id=\(id)]")
+            throw Self.notFound(id: id)
         }
         return function
     }

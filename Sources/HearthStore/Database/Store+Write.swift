@@ -11,6 +11,18 @@ extension Store {
         }
     }
 
+    /// A write transaction run on the calling thread, for the few short writes on an
+    /// execution's path: GRDB's async `write` hops to its writer queue and back, two thread
+    /// wake-ups that cost more than the write. Blocks at most while another write runs; no
+    /// write ever waits on the disk (see `WALCheckpointer`).
+    func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try db.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw Self.constraintError(error)
+        }
+    }
+
     static func constraintError(_ error: DatabaseError) -> any Error {
         let message = error.message ?? ""
         switch error.extendedResultCode {

@@ -9,6 +9,7 @@ import HearthCore
 /// compare-and-swap updates of counters and schedules correct without extra locks.
 public final class Store: Sendable {
     let db: DatabasePool
+    let checkpointer: WALCheckpointer
     public let packages: PackageStore
     public let directory: URL
 
@@ -24,10 +25,15 @@ public final class Store: Sendable {
             // WAL is in the page cache); only the last commits can be lost to a power cut. FULL
             // would add an fsync to every execution, most of a warm call's cost.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoints run in the background (WALCheckpointer), never inside a commit.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
+        let path = directory.appendingPathComponent("hearth.sqlite").path
         do {
-            db = try DatabasePool(path: directory.appendingPathComponent("hearth.sqlite").path, configuration: configuration)
+            db = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(db)
+            checkpointer = try WALCheckpointer(path: path)
+            db.add(transactionObserver: checkpointer, extent: .databaseLifetime)
         } catch {
             throw StoreError.cannotOpen(path: directory.path, reason: "\(error)")
         }
@@ -36,6 +42,7 @@ public final class Store: Sendable {
 
     /// Closes the database; later calls fail.
     public func close() throws {
+        checkpointer.close()
         try db.close()
     }
 }

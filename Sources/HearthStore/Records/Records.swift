@@ -22,6 +22,18 @@ extension FunctionAlias: FetchableRecord, PersistableRecord {
 
 extension Execution: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "executions"
+
+    /// The insert on every call's path, spelled out: GRDB's Codable insert costs half as much
+    /// again as the statement. `StoreTests` checks that it stores every field as `insert` does.
+    static let insertSQL = """
+        INSERT INTO executions (id, function_id, function_version, function_alias, description, status, sync, input, result,
+        project_id, created_at, updated_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    var insertArguments: StatementArguments {
+        [id, functionID, functionVersion, functionAlias, description, status.rawValue, sync, input, result,
+         projectID, StoredDate(createdAt), updatedAt.map(StoredDate.init), startedAt.map(StoredDate.init)]
+    }
 }
 
 extension Job: FetchableRecord, PersistableRecord {
