@@ -6,8 +6,10 @@ extension Store {
         try await write { db in try token.insert(db) }
     }
 
-    public func token(secretHash: String) async throws -> APIToken? {
-        try await db.read { db in try APIToken.filter(Column("secret_hash") == secretHash).fetchOne(db) }
+    /// Read on the caller's thread with a cached statement: every TCP request looks its token
+    /// up, and GRDB's async read plus a freshly built query cost more than the request.
+    public func token(secretHash: String) throws -> APIToken? {
+        try db.read { db in try APIToken.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE secret_hash = ?"), arguments: [secretHash]) }
     }
 
     public func tokens() async throws -> [APIToken] {
