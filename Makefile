@@ -73,6 +73,7 @@ bench: deps venv
 	swift build -c release --product hearth-bench
 	.build/release/hearth-bench $(CURDIR)
 	HEARTHD=$(CURDIR)/.build/release/hearthd $(VENV)/bin/python bench/api_latency.py
+	HEARTHD=$(CURDIR)/.build/release/hearthd $(VENV)/bin/python bench/executions.py
 
 clean:
 	rm -rf .build $(VENV) "$(DATA_DIR)"

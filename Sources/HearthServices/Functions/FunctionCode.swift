@@ -7,11 +7,17 @@ import ZIPFoundation
 /// package (content-addressed, so it never changes) and shared by every worker that runs it.
 enum FunctionCode {
     static func bundle(packages: PackageStore, functionID: String, md5: String, entry: String, limit: Int) throws -> CodeBundle {
+        CodeBundle(directory: try unpacked(packages: packages, functionID: functionID, md5: md5, limit: limit), entry: entry)
+    }
+
+    /// The package's directory, unpacked first if it is not yet.
+    @discardableResult
+    static func unpacked(packages: PackageStore, functionID: String, md5: String, limit: Int) throws -> URL {
         let directory = packages.unpackedURL(functionID: functionID, md5: md5)
         if !FileManager.default.fileExists(atPath: directory.path) {
             try unpack(zip: packages.read(functionID: functionID, md5: md5), into: directory, limit: limit)
         }
-        return CodeBundle(directory: directory, entry: entry)
+        return directory
     }
 
     /// Unpacks into a scratch directory and renames it into place, so a directory that exists

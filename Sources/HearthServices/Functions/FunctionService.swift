@@ -55,6 +55,7 @@ public struct FunctionService: Sendable {
             packageMD5: package.md5, projectID: caller.projectID, createdAt: Date()
         )
         try store.packages.save(package.bytes, functionID: function.id, md5: package.md5)
+        unpackAhead(functionID: function.id, md5: package.md5)
         do {
             try await store.insertFunction(function)
         } catch StoreError.stillReferenced {
@@ -75,6 +76,13 @@ public struct FunctionService: Sendable {
             throw Self.notFound(id: id)
         }
         return function
+    }
+
+    /// Unpacks a new package now rather than in its first call, which a caller waits for
+    /// (the first call of a function is meant to take a few milliseconds). A package that
+    /// cannot be unpacked is left for that call to report.
+    func unpackAhead(functionID: String, md5: String) {
+        _ = try? FunctionCode.unpacked(packages: store.packages, functionID: functionID, md5: md5, limit: settings.maxUnpackedSize)
     }
 
     static func notFound(id: String) -> ServiceError {
@@ -121,6 +129,7 @@ public struct FunctionService: Sendable {
         }
         if let package = newPackage {
             try store.packages.save(package.bytes, functionID: id, md5: package.md5)
+            unpackAhead(functionID: id, md5: package.md5)
             function.packageMD5 = package.md5
         }
         function.updatedAt = Date()
