@@ -44,6 +44,8 @@ public struct ExecutionService: Sendable {
         try Limits.checkLength(draft.description, field: "description", max: 255)
         let input = ExecutionInput(draft.input)
         let sync = draft.sync ?? true
+        // Made before the write, which holds the writer lock.
+        let (id, now) = (Identifier.make(), Date())
         let stored = try store.insertExecution(functionID: functionID) { function, runtime in
             guard caller.canRead(project: function.projectID) else { throw FunctionService.notFound(id: functionID) }
             if version > 0 {
@@ -53,9 +55,9 @@ public struct ExecutionService: Sendable {
                 throw ServiceError.conflict("Runtime \(function.runtimeID) is not available.")
             }
             return Execution(
-                id: Identifier.make(), functionID: function.id, functionVersion: version, functionAlias: nil,
+                id: id, functionID: function.id, functionVersion: version, functionAlias: nil,
                 description: draft.description, status: .running, sync: sync, input: input.stored,
-                projectID: caller.projectID, createdAt: Date()
+                projectID: caller.projectID, createdAt: now
             )
         }
         guard let (function, execution) = stored else { throw FunctionService.notFound(id: functionID) }
