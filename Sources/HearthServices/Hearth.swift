@@ -10,6 +10,7 @@ public struct Hearth: Sendable {
     public let functions: FunctionService
     public let executions: ExecutionService
     public let tokens: TokenService
+    public let functionGraph: FunctionGraph
     public let settings: ServiceSettings
 
     /// `pool` is nil only where no sandbox can be made (unit tests); executions then fail.
@@ -19,5 +20,6 @@ public struct Hearth: Sendable {
         functions = FunctionService(store: store, settings: settings, pool: pool, logger: logger)
         executions = ExecutionService(store: store, functions: functions, pool: pool, logger: logger)
         tokens = TokenService(store: store)
+        functionGraph = FunctionGraph(store: store, settings: settings, functions: functions, executions: executions, pool: pool, logger: logger)
     }
 }

@@ -132,6 +132,8 @@ def _load(message, blob):
         return
     try:
         _write_files(message.get("files") or [], blob)
+        # FunctionGraph user_data: set before the import, since module code may read it.
+        os.environ.update(message.get("environment") or {})
         function = _resolve(message.get("entry") or "")
         make_call = _CONVENTIONS.get(message.get("convention"))
         if make_call is None:

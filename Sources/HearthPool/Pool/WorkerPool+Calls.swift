@@ -9,6 +9,7 @@ extension WorkerPool {
     /// Runs one call on a worker of its function version, specialising one if needed.
     public func invoke(_ request: InvocationRequest) async throws -> InvocationResult {
         let (worker, cold) = try await acquire(request)
+        worker.executionID = request.executionID
         if cold {
             if let failure = await load(worker, request) { return failure }
         }
@@ -106,6 +107,7 @@ extension WorkerPool {
         let header: JSONValue = .object([
             "type": .string("load"), "function_id": .string(request.key.functionID), "version": .int(Int64(request.key.version)),
             "entry": .string(bundle.entry), "convention": .string(bundle.convention), "files": .array(files),
+            "environment": .object(bundle.environment.map { (key: $0.name, value: .string($0.value)) }),
         ])
         let log = LogCapture(limit: settings.logLimit)
         let outcome = await worker.channel.exchange(WorkerFrame(header: header, blob: blob), deadline: .now + .seconds(max(request.timeout, 10)), log: log)
@@ -120,6 +122,7 @@ extension WorkerPool {
 
     func release(_ worker: Worker, key: FunctionKey, healthy: Bool) {
         worker.busy = false
+        worker.executionID = nil
         worker.lastUsed = .now
         // A worker detached while busy, or one that failed, is not listed any more: retire it.
         guard healthy, functions[key]?.workers.contains(where: { $0 === worker }) == true else {

@@ -20,6 +20,8 @@ public final class Worker: @unchecked Sendable {
     var appliedLimits: CgroupLimits?
     var lastUsed = ContinuousClock.now
     var busy = false
+    /// The execution it is running, while busy (for cancel).
+    var executionID: String?
 
     init(id: String, runtimeID: String, process: SandboxedProcess, channel: WorkerChannel) {
         self.id = id

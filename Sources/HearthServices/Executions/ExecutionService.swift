@@ -11,6 +11,8 @@ public struct ExecutionService: Sendable {
     let functions: FunctionService
     let pool: WorkerPool?
     let logger: Logger
+    /// Set once at start-up by the FunctionGraph face (`setAttemptHook`).
+    let attemptHook = AttemptHookSlot()
 
     public init(store: Store, functions: FunctionService, pool: WorkerPool?, logger: Logger) {
         self.store = store
@@ -58,12 +60,21 @@ public struct ExecutionService: Sendable {
         return execution
     }
 
-    /// Runs a stored execution and records how it ended.
+    /// Runs a stored execution and records how it ended. Async executions go through the
+    /// attempt hook, if one is set (retries, event age, destinations).
     func run(_ execution: Execution, _ request: InvocationRequest) async throws -> Execution {
-        var execution = execution
+        if !execution.sync, let hook = attemptHook.current {
+            return try await runAttempts(execution, request, hook: hook)
+        }
+        return try await record(execution, try await attempt(execution, request))
+    }
+
+    /// One run on a pooled worker, and how it ended.
+    func attempt(_ execution: Execution, _ request: InvocationRequest) async throws -> AttemptEnding {
         let status: Execution.Status
         let result: JSONValue
         var log: String?
+        var failure: InvocationResult.Failure?
         do {
             guard let pool else { throw PoolError.runtimeUnavailable("this daemon has no sandbox") }
             let outcome = try await pool.invoke(request)
@@ -73,6 +84,7 @@ public struct ExecutionService: Sendable {
             members.append(("cold", .bool(outcome.cold)))
             result = .object(members)
             log = outcome.log
+            failure = outcome.failure
         } catch PoolError.queueFull(let waiting) where execution.sync {
             // The caller has no record yet: refuse the call and keep nothing.
             try? await store.deleteExecution(id: execution.id)
@@ -82,9 +94,15 @@ public struct ExecutionService: Sendable {
             result = .object(["output": .string("Function execution failed: \((error as? PoolError)?.description ?? "\(error)")"), "duration": .double(0)])
             logger.error("execution could not run", metadata: ["execution": "\(execution.id)", "error": "\(error)"])
         }
-        try await store.finishExecution(id: execution.id, status: status, result: result.serialized, log: log)
-        execution.status = status
-        execution.result = result.serialized
+        return AttemptEnding(status: status, result: result, log: log, failure: failure)
+    }
+
+    /// Stores how an execution ended.
+    func record(_ execution: Execution, _ ending: AttemptEnding) async throws -> Execution {
+        var execution = execution
+        try await store.finishExecution(id: execution.id, status: ending.status, result: ending.result.serialized, log: ending.log)
+        execution.status = ending.status
+        execution.result = ending.result.serialized
         execution.updatedAt = Date()
         return execution
     }

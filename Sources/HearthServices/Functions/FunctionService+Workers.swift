@@ -12,7 +12,13 @@ extension FunctionService {
             runtimeID: function.runtimeID, executionID: executionID,
             limits: CgroupLimits(memory: function.memorySize, pids: settings.pidsLimit, millicpu: function.cpu),
             timeout: Double(function.timeout), input: input, positional: positional,
-            code: { try FunctionCode.bundle(zip: packages.read(functionID: functionID, md5: md5), entry: entry, limit: limit) }
+            code: { [store] in
+                var bundle = try FunctionCode.bundle(zip: packages.read(functionID: functionID, md5: md5), entry: entry, limit: limit)
+                if let face = try store.functionGraphSettingsNow(functionID: functionID) {
+                    FunctionGraphCode.apply(face, function: function, version: version, to: &bundle)
+                }
+                return bundle
+            }
         )
     }
 

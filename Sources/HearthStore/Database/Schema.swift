@@ -6,6 +6,7 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: Qinling resources and API tokens", migrate: createQinlingResources)
+        migrator.registerMigration("v4: FunctionGraph credentials and settings", migrate: createFunctionGraphTables)
         return migrator
     }
 
