@@ -55,7 +55,10 @@ public struct FunctionURN: Sendable, Equatable {
         }
         if let projectID, !Self.isToken(projectID) { throw .invalidURN(text, "the project id '\(projectID)' is not valid") }
         guard Self.isToken(package) else { throw .invalidURN(text, "the package '\(package)' is not valid") }
-        guard !name.isEmpty, name.count <= 255 else { throw .invalidURN(text, "the function name is empty or too long") }
+        // Qinling allows any name; only those FunctionGraph could name are reachable here.
+        guard Self.isToken(name, maxLength: 255) else {
+            throw .invalidURN(text, "the function name '\(name)' is not valid (letters, digits, '-', '_' and '.')")
+        }
         switch qualifier {
         case nil, "latest"?:
             self.qualifier = .latest
@@ -74,8 +77,8 @@ public struct FunctionURN: Sendable, Equatable {
         "urn:fss:\(region):\(projectID):function:\(package):\(name)" + (qualifier.map { ":\($0)" } ?? "")
     }
 
-    /// Letters, digits, `-`, `_` and `.`, 1 to 64 characters.
-    static func isToken(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 64 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
+    /// Letters, digits, `-`, `_` and `.`, 1 to `maxLength` characters.
+    static func isToken(_ text: String, maxLength: Int = 64) -> Bool {
+        !text.isEmpty && text.count <= maxLength && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
     }
 }
