@@ -67,7 +67,7 @@ report("sandbox spawn+exit /bin/true", sandboxRate, unit: "per s", baseline: pla
 
 // 2. A fresh python3 worker ready (sandbox, interpreter start, pre-imports, hello).
 let python = WorkerTemplate(runtimeID: "bench-python", runtimeName: "python3", directory: root.appendingPathComponent("runtimes/python3"),
-                            command: ["/usr/bin/python3", "-I", "-S", "-u", "worker.py"], trusted: true)
+                            command: ["/usr/bin/python3", "-I", "-S", "-u", "worker.py"], trusted: true, descriptors: true)
 var logger = Logger(label: "bench")
 logger.logLevel = .error
 let profiles = WorkerPool.Profiles(trusted: profile, untrusted: profile)
@@ -90,7 +90,12 @@ report("python3 worker ready (median)", percentile(readyTimes, 0.5), unit: "ms",
 // 3. First call of a function on an idle generic worker (specialise + call) and warm calls.
 let pool = WorkerPool(sandbox: sandbox, profiles: profiles, settings: PoolSettings(capacity: 4, perFunctionWorkers: 1), logger: logger)
 try await pool.warm(python)
-let empty = CodeBundle(files: [.init(path: "empty.py", mode: 0o644, bytes: Array("def main(**kwargs):\n    return None\n".utf8))], entry: "empty.main")
+let emptyDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-bench-\(getpid())")
+try FileManager.default.createDirectory(at: emptyDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+defer { try? FileManager.default.removeItem(at: emptyDirectory) }
+FileManager.default.createFile(atPath: emptyDirectory.appendingPathComponent("empty.py").path,
+                               contents: Data("def main(**kwargs):\n    return None\n".utf8), attributes: [.posixPermissions: 0o644])
+let empty = CodeBundle(directory: emptyDirectory, entry: "empty.main")
 func request(_ function: String) -> InvocationRequest {
     InvocationRequest(key: FunctionKey(projectID: "bench", functionID: function, version: 0), runtimeID: "bench-python", executionID: "bench",
                       limits: CgroupLimits(memory: 64 << 20, pids: 64, millicpu: 1000), timeout: 10, input: nil, positional: false, code: { empty })

@@ -45,7 +45,10 @@ struct Daemon {
         let hearth = Hearth(store: store, settings: settings, pool: pool, logger: logger)
         logInstalledRuntimes(logger)
         try await hearth.executions.failInterrupted()
-        Task { try? await hearth.runtimes.reconcileAll() }
+        Task {
+            try? await hearth.runtimes.reconcileAll()
+            try? await hearth.executions.requeuePending()
+        }
         let expiry = Task {
             while !Task.isCancelled {
                 try await Task.sleep(for: .seconds(min(60, max(1, config.pool.idleTTL / 10))))

@@ -203,7 +203,7 @@ def worker_processes(daemon):
     rows = []
     for line in out.splitlines():
         pid, ppid, uid, args = line.split(None, 3)
-        if int(ppid) == daemon.proc.pid and "/runtime/worker." in args:
+        if int(ppid) == daemon.proc.pid and "/runtimes/" in args and "/worker." in args:
             rows.append((int(pid), int(uid), args))
     return rows
 

@@ -1,5 +1,7 @@
 """Executions on real sandboxed workers: results, logs, failures of every kind, limits."""
 
+import time
+
 import pytest
 
 from hearth import HELLO_PY, create_function, create_runtime, execute, wait_for, worker_processes
@@ -70,7 +72,7 @@ def test_timeout_kills_the_worker_and_keeps_the_output(fresh_daemon_factory):
     d = fresh_daemon_factory(args=["--pool-capacity", "1"])
     admin = d.unix()
     runtime = create_runtime(admin)
-    function = fn(admin, runtime, "import time\ndef main(**kw):\n    print('started')\n    time.sleep(10)\n", timeout="1")
+    function = fn(admin, runtime, "import time\ndef main(**kw):\n    print('started')\n    time.sleep(2)\n    return 'slept'\n", timeout="1")
     result = execute(admin, function["id"])
     assert result["status"] == "failed"
     assert result["result_json"]["output"] == "Function execution timeout."
@@ -80,6 +82,11 @@ def test_timeout_kills_the_worker_and_keeps_the_output(fresh_daemon_factory):
     wait_for(lambda: len(worker_processes(d)) == 1)
     quick = fn(admin, runtime, "def main(**kw):\n    return 'fine'\n")
     assert execute(admin, quick["id"])["result_json"]["output"] == "fine"
+    # A raised timeout lets the same function finish.
+    assert admin.put(f"/v1/functions/{function['id']}", json={"timeout": 4}).status == 200
+    raised = execute(admin, function["id"])
+    assert raised["status"] == "success" and raised["result_json"]["output"] == "slept"
+    assert raised["result_json"]["duration"] >= 2
 
 
 def test_memory_limit_then_raised_limit(admin, python_runtime):
@@ -141,3 +148,117 @@ def test_untrusted_runtimes_get_the_stricter_profile(admin):
     on_untrusted = fn(admin, untrusted, probe)
     assert execute(admin, on_trusted["id"])["result_json"]["output"] == "inet allowed"  # but no network to use it on
     assert execute(admin, on_untrusted["id"])["result_json"]["output"] == "inet refused"
+
+
+def test_cpu_limit_scales_the_run_time(admin, python_runtime):
+    """A CPU-bound call at cpu=100 (a tenth of a core) takes about twice as long as at cpu=200
+    (Qinling's test: 1.8-2.5 times; the bounds here are wider because other work on a small
+    machine disturbs the shorter run more)."""
+    source = "def main(**kw):\n    total = 0\n    for i in range(4_000_000):\n        total += i\n    return total\n"
+    function = fn(admin, python_runtime, source, cpu="100", timeout="60")
+
+    def median_duration():
+        results = [execute(admin, function["id"]) for _ in range(4)][1:]  # the first specialises
+        assert all(r["status"] == "success" and r["result_json"]["output"] == sum(range(4_000_000)) for r in results)
+        return sorted(r["result_json"]["duration"] for r in results)[1]
+
+    slow = median_duration()
+    assert admin.put(f"/v1/functions/{function['id']}", json={"cpu": 200}).status == 200
+    fast = median_duration()
+    assert 1.5 <= slow / fast <= 3.0, (slow, fast)
+
+
+def test_open_files_limit(admin, python_runtime):
+    source = "def main(**kw):\n    files = [open('/dev/null') for _ in range(2000)]\n    return len(files)\n"
+    result = execute(admin, fn(admin, python_runtime, source)["id"])
+    assert result["status"] == "failed"
+    assert "Too many open files" in result["result_json"]["output"]
+
+
+def test_process_limit(admin, python_runtime):
+    """Past the pids limit a fork fails; the call fails saying so, and the worker lives on."""
+    source = ("import subprocess\n"
+              "def main(**kw):\n"
+              "    children = []\n"
+              "    try:\n"
+              "        for _ in range(500):\n"
+              "            children.append(subprocess.Popen(['/bin/sleep', '30']))\n"
+              "    finally:\n"
+              "        for child in children:\n"
+              "            child.kill()\n"
+              "            child.wait()\n"
+              "    return len(children)\n")
+    function = fn(admin, python_runtime, source)
+    result = execute(admin, function["id"])
+    assert result["status"] == "failed"
+    assert result["result_json"]["output"].startswith("Function execution failed because of too much resource consumption")
+    assert result["result_json"]["error"] == "resource"
+    again = execute(admin, function["id"])
+    assert again["result_json"]["error"] == "resource" and again["result_json"]["cold"] is False
+
+
+@pytest.mark.parametrize("calls", [3, 6])
+def test_concurrent_sleeping_calls_all_succeed(admin, python_runtime, calls):
+    import concurrent.futures
+    function = fn(admin, python_runtime, "import time\ndef main(**kw):\n    time.sleep(2)\n    return 'rested'\n")
+    with concurrent.futures.ThreadPoolExecutor(calls) as pool:
+        results = list(pool.map(lambda _: execute(admin, function["id"]), range(calls)))
+    assert [r["status"] for r in results] == ["success"] * calls
+    assert all(r["result_json"]["output"] == "rested" for r in results)
+    workers = admin.get(f"/v1/functions/{function['id']}/workers").json["workers"]
+    assert 1 <= len(workers) <= 4  # grown for the queue, up to --workers-per-function (4)
+
+
+def test_a_call_log_holds_only_its_own_output(admin, python_runtime):
+    """Output of a process a call left running never lands in a later call's log."""
+    source = ("import subprocess\n"
+              "def main(n=0, **kw):\n"
+              "    if n == 1:\n"
+              "        subprocess.Popen(['/bin/sh', '-c', 'sleep 0.5; echo late-output; echo late-error >&2'])\n"
+              "    print('call', n)\n"
+              "    return n\n")
+    function = fn(admin, python_runtime, source)
+    first = execute(admin, function["id"], input='{"n": 1}')
+    time.sleep(1)
+    second = execute(admin, function["id"], input='{"n": 2}')
+    assert second["result_json"]["cold"] is False  # the same worker
+    assert admin.get(f"/v1/executions/{first['id']}/log").text == "call 1\n"
+    assert admin.get(f"/v1/executions/{second['id']}/log").text == "call 2\n"
+
+
+def test_code_is_read_only(admin, python_runtime):
+    source = ("import os\n"
+              "def main(**kw):\n"
+              "    with open(os.path.join(os.path.dirname(__file__), 'data.txt')) as f:\n"
+              "        data = f.read().strip()\n"
+              "    try:\n"
+              "        open(os.path.join(os.path.dirname(__file__), 'new.txt'), 'w')\n"
+              "        return 'writable'\n"
+              "    except OSError as e:\n"
+              "        return data + ' / ' + e.strerror\n")
+    function = create_function(admin, python_runtime["id"], files={"f.py": source, "data.txt": "packaged"}, entry="f.main")
+    result = execute(admin, function["id"])
+    assert result["result_json"]["output"] in ("packaged / Permission denied", "packaged / Read-only file system")
+
+
+def test_shell_runtime_runs_an_executable_in_its_package(daemon):
+    admin = daemon.unix()
+    runtime = create_runtime(admin, image="shell")
+    script = "#!/bin/sh\nread name\necho \"hello $name from $(cat data.txt)\"\necho note >&2\n"
+    function = create_function(admin, runtime["id"], files={"run.sh": script, "data.txt": "the package"}, entry="run.sh")
+    result = execute(admin, function["id"], input="world")
+    assert result["status"] == "success", result
+    assert result["result_json"]["output"] == "hello world from the package"
+    # The log has the output and stderr, and nothing from a shell that could not find its cwd.
+    assert admin.get(f"/v1/executions/{result['id']}/log").text == "hello world from the package\nnote\n"
+
+
+def test_output_before_a_crash_is_kept(admin, python_runtime):
+    source = "import os, sys\ndef main(**kw):\n    print('last words')\n    sys.stdout.flush()\n    os._exit(3)\n"
+    function = fn(admin, python_runtime, source)
+    result = execute(admin, function["id"])
+    assert result["status"] == "failed"
+    assert result["result_json"]["error"] == "crashed"
+    assert result["result_json"]["output"].startswith("Function execution failed because of too much resource consumption")
+    assert admin.get(f"/v1/executions/{result['id']}/log").text == "last words\n"
+    assert execute(admin, create_function(admin, python_runtime["id"])["id"])["status"] == "success"  # replaced

@@ -284,3 +284,25 @@ def test_disabled_function_is_429(admin):
         reply = admin.post(invoke_path(target, suffix), json={})
         assert_fss(reply, 429, "FSS.0429")
         assert reply.json["error_msg"] == "Function Disabled"
+
+
+def test_queued_invocations_wait_and_cancel_without_running(admin):
+    create(admin, "busy", "import time\ndef handler(event, context):\n    print('started', event['n'])\n    time.sleep(60)\n", timeout=120)
+    target = urn(PROJECT, "busy")
+    ids = [admin.post(invoke_path(target, "invocations-async"), json={"n": n}).json["request_id"] for n in range(5)]
+    active = lambda **q: admin.get(fg_path(f"/{quote(target, safe='')}/active-async-invocations") +
+                                   ("?" + "&".join(f"{k}={v}" for k, v in q.items()) if q else "")).json
+    # Four workers per function (the default): four run, the fifth waits its turn.
+    wait_for(lambda: active(status="RUNNING")["count"] == 4, timeout=30)
+    waiting = active(status="WAIT")["invocations"]
+    assert [r["request_id"] for r in waiting] == [ids[4]] and waiting[0]["end_time"] == ""
+    assert active(requests=",".join(ids[:2]))["count"] == 2
+    for rid in reversed(ids):
+        assert admin.post(invoke_path(target, "cancel"), json={"request_id": rid}).status == 200
+    finished = records(admin, PROJECT, target)["invocations"]
+    assert sorted(r["request_id"] for r in finished) == sorted(ids)
+    assert all(r["status"] == "FAIL" and r["error_code"] == 4208 for r in finished), finished
+    assert active()["count"] == 0
+    time.sleep(1.5)  # the cancelled waiting one never starts, even once workers are free
+    assert admin.get(f"/v1/executions/{ids[4]}/log").status == 204
+    assert records(admin, PROJECT, target, request_id=ids[4])["invocations"][0]["status"] == "FAIL"

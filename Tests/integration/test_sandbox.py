@@ -1,6 +1,7 @@
 """Hostile code in a real sandbox (`hearthd sandbox run`, the same spawn the worker pool uses)
 is contained, and the daemon keeps serving while it runs."""
 
+import json
 import os
 import subprocess
 
@@ -200,3 +201,20 @@ def test_concurrent_hearthd_processes_never_share_a_host_uid(daemon):
     assert all(run.returncode == 0 for run in runs), [err for _, err in outputs]
     uids = [out.strip() for out, _ in outputs]
     assert len(set(uids)) == 8, uids
+
+
+def test_a_profile_can_keep_the_host_network(daemon, tmp_path):
+    """`"network": "host"` in a profile: its sandboxes reach the host's listeners; a bad value
+    is refused with the file named."""
+    default = json.loads(open(os.path.join(PROFILES, "default.json")).read())
+    (tmp_path / "hostnet.json").write_text(json.dumps({**default, "network": "host"}))
+    code = (f"import socket\ns = socket.create_connection(('127.0.0.1', {daemon.port}), timeout=5)\n"
+            "s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')\nprint(s.recv(12).decode())\n")
+    result = subprocess.run([HEARTHD, "sandbox", "run", "--data-dir", daemon.data_dir, "--profiles-dir", str(tmp_path),
+                             "--profile", "hostnet", "--", PYTHON, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.startswith("HTTP/1."), (result.stdout, result.stderr)
+
+    (tmp_path / "odd.json").write_text(json.dumps({**default, "network": "bridge"}))
+    refused = subprocess.run([HEARTHD, "sandbox", "run", "--data-dir", daemon.data_dir, "--profiles-dir", str(tmp_path),
+                              "--profile", "odd", "--", "/bin/true"], capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0 and "odd.json" in refused.stderr and 'network: must be "none" or "host"' in refused.stderr

@@ -12,21 +12,8 @@ test_workers.COMMANDS.setdefault(
     "shell", ["/usr/bin/python3", "-I", "-S", "-u", str(RUNTIMES_DIR / "shell" / "worker.py")])
 
 
-def load(worker, files, entry):
-    """Send `load` with files given as {path: text} (mode 0o644) or {path: (text, mode)}."""
-    entries, contents = [], []
-    for path, value in files.items():
-        text, mode = value if isinstance(value, tuple) else (value, 0o644)
-        data = text.encode()
-        entries.append({"path": path, "mode": mode, "size": len(data)})
-        contents.append(data)
-    worker.send({"type": "load", "function_id": "f-1", "version": 0, "entry": entry, "convention": "qinling",
-                 "files": entries}, b"".join(contents))
-    return worker.recv()
-
-
 def loaded(worker, files, entry):
-    assert load(worker, files, entry) == {"type": "loaded", "ok": True}
+    assert worker.load(files, entry) == {"type": "loaded", "ok": True}
     return worker
 
 
@@ -47,7 +34,8 @@ def test_executable_script_reads_stdin(start):
 
 def test_entry_in_a_subdirectory_runs_in_the_code_dir(start):
     files = {"bin/where.py": script("import os, sys\n"
-                                    "print(os.getcwd() == os.environ['HEARTH_CODE_DIR'], sys.argv[0])\n",
+                                    "print(os.path.samefile('.', os.path.join(os.path.dirname(sys.argv[0]), '..')),"
+                                    " sys.argv[0])\n",
                                     shebang="#!/usr/bin/python3\n"),
              "data.txt": "from a file\n"}
     worker = loaded(start("shell"), files, "bin/where.py")
@@ -120,10 +108,10 @@ def test_environment(start):
 
 def test_missing_entry(start):
     worker = start("shell")
-    reply = load(worker, {"run.sh": script("echo hi\n")}, "nope.sh")
+    reply = worker.load({"run.sh": script("echo hi\n")}, "nope.sh")
     assert reply == {"type": "loaded", "ok": False, "error": "No executable named 'nope.sh' in the package"}
     assert_failed(worker.invoke(), "exception", "No executable named 'nope.sh' in the package")
-    reply = load(start("shell"), {"bin/x": script("echo hi\n")}, "bin")  # a directory is not one either
+    reply = start("shell").load({"bin/x": script("echo hi\n")}, "bin")  # a directory is not one either
     assert reply["ok"] is False and reply["error"] == "No executable named 'bin' in the package"
 
 
@@ -183,12 +171,16 @@ def test_round_trip_time(start, capsys):
               f"(worker-measured duration median {sorted(durations)[calls // 2] * 1e3:.2f} ms)")
 
 
-def test_only_stdio_is_inherited(start):
-    """The daemon's socket (fd 3) and the worker's pipes stay out of the executable."""
+def test_only_stdio_and_the_package_are_inherited(start):
+    """The daemon's socket (fd 3), the worker's own pipes and the call's pipes as received stay
+    out of the executable; besides stdio it has only the package's directory (its #! path)."""
     files = {"fds.py": script("import os\n"
-                              "print(sorted(int(fd) for fd in os.listdir('/proc/self/fd')))\n",
+                              "fds = sorted(int(fd) for fd in os.listdir('/proc/self/fd'))\n"
+                              "print([fd if fd <= 3 or not os.path.samefile(f'/proc/self/fd/{fd}', '.') else 'code'"
+                              " for fd in fds])\n",
                               shebang="#!/usr/bin/python3 -I\n")}
     worker = loaded(start("shell"), files, "fds.py")
     result = worker.invoke({"x": 1})
     assert result["ok"] is True, result
-    assert result["output"] == "[0, 1, 2, 3]"  # 3: the directory listdir has open
+    # 3: the directory listdir has open
+    assert sorted(result["output"].strip("[]").split(", ")) == ["'code'", "0", "1", "2", "3"]

@@ -1,8 +1,9 @@
 """The runtime workers (runtimes/*/worker.*) against the frame protocol of runtimes/PROTOCOL.md.
 
 Each worker is started directly, without a sandbox, the way the daemon starts it: a socketpair
-whose child end is fd 3, stdout and stderr as pipes, stdin /dev/null, cwd `/`, and
-HEARTH_CODE_DIR pointing at a scratch directory.
+whose child end is fd 3, stdout and stderr as pipes, stdin /dev/null, cwd `/`. Runtimes that take
+descriptors get the code directory with `load` and each call's stdout and stderr pipes with `invoke`;
+the others (nodejs) get the files in `load`, written under HEARTH_CODE_DIR (a scratch directory).
 """
 
 import json
@@ -20,6 +21,8 @@ COMMANDS = {
     "python3": ["/usr/bin/python3", "-I", "-S", "-u", str(RUNTIMES_DIR / "python3" / "worker.py")],
     "nodejs": ["/usr/bin/node", str(RUNTIMES_DIR / "nodejs" / "worker.js")],
 }
+# Runtimes whose manifest says "descriptors": true.
+DESCRIPTORS = {"python3", "shell"}
 PREFIX = struct.Struct(">II")
 
 
@@ -53,6 +56,9 @@ def decode_frame(sock):
 class Worker:
     def __init__(self, runtime, code_dir, env=None):
         self.runtime = runtime
+        self.code_dir = code_dir
+        self.descriptors = runtime in DESCRIPTORS
+        self.call_output = [b"", b""]
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         child_fd = child.fileno()
 
@@ -75,37 +81,76 @@ class Worker:
         for pipe in (self.process.stdout, self.process.stderr):
             os.set_blocking(pipe.fileno(), False)
 
-    def send(self, header, blob=b""):
-        self.sock.sendall(encode_frame(header, blob))
+    def send(self, header, blob=b"", fds=()):
+        if fds:
+            frame = encode_frame({**header, "fds": len(fds)}, blob)
+            sent = socket.send_fds(self.sock, [frame], list(fds))  # may take only part of a big frame
+            self.sock.sendall(frame[sent:])
+        else:
+            self.sock.sendall(encode_frame(header, blob))
 
     def recv(self):
         return decode_frame(self.sock)[0]
 
     def load(self, files, entry, convention="qinling"):
-        contents = [text.encode() for text in files.values()]
-        self.send({
-            "type": "load", "function_id": "f-1", "version": 0, "entry": entry, "convention": convention,
-            "files": [{"path": p, "mode": 0o644, "size": len(c)} for p, c in zip(files, contents)],
-        }, b"".join(contents))
+        """Load files given as {path: text} (mode 0o644) or {path: (text, mode)}."""
+        files = {path: value if isinstance(value, tuple) else (value, 0o644) for path, value in files.items()}
+        header = {"type": "load", "function_id": "f-1", "version": 0, "entry": entry, "convention": convention}
+        if not self.descriptors:
+            contents = [text.encode() for text, _ in files.values()]
+            self.send({**header, "files": [{"path": p, "mode": mode, "size": len(c)}
+                                           for (p, (_, mode)), c in zip(files.items(), contents)]},
+                      b"".join(contents))
+            return self.recv()
+        for path, (text, mode) in files.items():
+            target = self.code_dir / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+            target.chmod(mode)
+        directory = os.open(self.code_dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            self.send(header, fds=[directory])
+        finally:
+            os.close(directory)
         return self.recv()
 
     def invoke(self, data=None, positional=False, execution_id="e-1"):
-        self.send({"type": "invoke", "execution_id": execution_id, "input": data, "positional": positional,
-                   "timeout": 5.0, "function_id": "f-1", "version": 0})
-        return self.recv()
-
-    def _drain(self, pipe):
-        # Non-blocking: only what the worker wrote before its last frame is expected here.
+        header = {"type": "invoke", "execution_id": execution_id, "input": data, "positional": positional,
+                  "timeout": 5.0, "function_id": "f-1", "version": 0}
+        if not self.descriptors:
+            self.send(header)
+            return self.recv()
+        pipes = [os.pipe(), os.pipe()]
         try:
-            return (pipe.read() or b"").decode()
+            self.send(header, fds=[pipes[0][1], pipes[1][1]])
+        finally:
+            for _, write_end in pipes:
+                os.close(write_end)
+        result = self.recv()
+        # The worker gave the pipes back before answering: what they hold is the whole call's.
+        for index, (read_end, _) in enumerate(pipes):
+            os.set_blocking(read_end, False)
+            try:
+                while chunk := os.read(read_end, 1 << 16):
+                    self.call_output[index] += chunk
+            except BlockingIOError:
+                pass
+            os.close(read_end)
+        return result
+
+    def _drain(self, pipe, index):
+        # Non-blocking: only what the worker wrote before its last frame is expected here.
+        text, self.call_output[index] = self.call_output[index], b""
+        try:
+            return (text + (pipe.read() or b"")).decode()
         except BlockingIOError:
-            return ""
+            return text.decode()
 
     def stdout(self):
-        return self._drain(self.process.stdout)
+        return self._drain(self.process.stdout, 0)
 
     def stderr(self):
-        return self._drain(self.process.stderr)
+        return self._drain(self.process.stderr, 1)
 
     def close(self):
         self.sock.close()

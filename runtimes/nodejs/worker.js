@@ -1,7 +1,7 @@
 'use strict';
 // Hearth's Node.js worker: one long-lived process that runs one function version.
 //
-// Started by the daemon as `/usr/bin/node /runtime/worker.js` and spoken to over fd 3 with the
+// Started by the daemon as `/usr/bin/node /runtimes/nodejs/worker.js` and spoken to over fd 3 with the
 // frames described in ../PROTOCOL.md: it says `hello`, receives one `load` (the function's files
 // and entry), then answers each `invoke` with one `result`. Everything the function prints goes
 // to fd 1 and fd 2, which the daemon reads. On Linux, Node writes to pipes synchronously, so what

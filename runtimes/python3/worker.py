@@ -1,69 +1,39 @@
 """Hearth's Python 3 worker: one long-lived process that runs one function version.
 
-Started by the daemon as `/usr/bin/python3 -I -S -u /runtime/worker.py` and spoken to over fd 3
-with the frames described in ../PROTOCOL.md: it says `hello`, receives one `load` (the function's
-files and entry), then answers each `invoke` with one `result`. Everything the function prints goes
-straight to fd 1 and fd 2, which the daemon reads.
+Started by the daemon as `/usr/bin/python3 -I -S -u /runtimes/python3/worker.py` and spoken to
+over fd 3 with the frames described in ../PROTOCOL.md: it says `hello`, receives one `load` (the
+entry, with the function's code directory as a descriptor), then answers each `invoke` with one
+`result`. During a call, fds 1 and 2 are the call's own pipes, passed with the invoke.
 
 Standard library only. The worker is on the hot path of every execution, so the per-invocation
-work is kept to: one buffered read, one JSON decode, the call, one JSON encode, one write.
+work is kept to: one recvmsg, one JSON decode, two dup2, the call, one JSON encode, one write.
 """
 
 import importlib
-import io
-import json
 import os
-import struct
 import sys
 import time
-import traceback
 import types
 
-FRAME_FD = 3
-RUNTIME = os.environ.get("HEARTH_RUNTIME", "python3")
-CODE_DIR = os.environ.get("HEARTH_CODE_DIR", "/code")
+# The shared protocol module sits beside the runtime directories (runtimes/lib).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from hearth_worker import (  # noqa: E402
+    begin_call, code_directory, encode as _encode, end_call, flush_stdio as _flush_stdio,
+    protocol_error as _protocol_error, read_frame, write_frame as _write_frame,
+)
+del sys.path[0]
 
-# u32 frame length, u32 header length (both big-endian); see PROTOCOL.md.
-_PREFIX = struct.Struct(">II")
-# allow_nan=False: NaN/Infinity are not JSON, and the daemon's decoder would reject the whole frame.
-_encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+RUNTIME = os.environ.get("HEARTH_RUNTIME", "python3")
+
 _clock = time.perf_counter
 _THIS_FILE = __file__
-
-# A BufferedReader's read(n) keeps reading until it has n bytes or hits end-of-file, so short reads
-# on the socket are handled in C; a small frame costs one read(2).
-_reader = io.open(FRAME_FD, "rb", buffering=1 << 16, closefd=False)
 
 # Set by `load`: the function wrapped in its calling convention, or why loading failed.
 _call = None
 _load_error = None
 
-# The function's directory is private to this worker and used once, so .pyc files would only be
-# written, never read.
+# The function's directory is read-only and shared, so .pyc files could not be written anyway.
 sys.dont_write_bytecode = True
-
-
-# ---- frames ---------------------------------------------------------------------------------
-
-
-def _write_frame(header):
-    """Send one frame whose header is the JSON text `header` (the worker never sends a blob)."""
-    data = header.encode()
-    frame = _PREFIX.pack(len(data) + 4, len(data)) + data
-    sent = os.write(FRAME_FD, frame)
-    if sent < len(frame):  # a large frame may be taken by the socket in several parts
-        view = memoryview(frame)
-        while sent < len(frame):
-            sent += os.write(FRAME_FD, view[sent:])
-
-
-def _flush_stdio():
-    """Push anything the function printed into the pipes before the daemon sees the answer."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:  # the function may have replaced or closed them; the answer goes anyway
-            pass
 
 
 def _serve_one():
@@ -72,31 +42,18 @@ def _serve_one():
     A function of its own so that nothing of the frame (which may hold a huge input) stays
     referenced while the worker waits for the next one.
     """
-    prefix = _reader.read(8)
-    if len(prefix) < 8:
+    frame = read_frame()
+    if frame is None:
         return False
-    length, header_length = _PREFIX.unpack(prefix)
-    if length < 4 or header_length > length - 4:
-        _protocol_error(f"bad frame lengths {length}/{header_length}")
-    body = _reader.read(length - 4)
-    if len(body) < length - 4:
-        return False
-    # Slicing a bytes object to its full length returns the object itself: no copy for `invoke`.
-    message = json.loads(body[:header_length].decode())
+    message, _, fds = frame
     kind = message.get("type")
     if kind == "invoke":
-        _invoke(message)
+        _invoke(message, fds)
     elif kind == "load":
-        _load(message, memoryview(body)[header_length:])
+        _load(message, fds)
     else:
         _protocol_error(f"unexpected message type {kind!r}")
     return True
-
-
-def _protocol_error(reason):
-    sys.stderr.write(f"hearth worker: protocol error: {reason}\n")
-    _flush_stdio()
-    os._exit(2)
 
 
 # ---- errors ---------------------------------------------------------------------------------
@@ -112,7 +69,13 @@ def _message(error):
 
 
 def _print_exception(error):
-    """Print the traceback to stderr, without the worker's own frames at the top."""
+    """Print the traceback to stderr, without the worker's own frames at the top.
+
+    traceback is imported here, on the first error: at start-up it would cost every worker about
+    7 ms (it pulls in linecache and tokenize).
+    """
+    import traceback
+
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == _THIS_FILE:
         tb = tb.tb_next
@@ -125,16 +88,15 @@ def _print_exception(error):
 # ---- load -----------------------------------------------------------------------------------
 
 
-def _load(message, blob):
+def _load(message, fds):
     global _call, _load_error
     if _call is not None or _load_error is not None:
         _write_frame(_encode({"type": "loaded", "ok": False, "error": "this worker is already loaded"}))
         return
     try:
-        _write_files(message.get("files") or [], blob)
         # FunctionGraph user_data: set before the import, since module code may read it.
         os.environ.update(message.get("environment") or {})
-        function = _resolve(message.get("entry") or "")
+        function = _resolve(message.get("entry") or "", code_directory(fds))
         make_call = _CONVENTIONS.get(message.get("convention"))
         if make_call is None:
             raise ValueError(f"unknown calling convention {message.get('convention')!r}")
@@ -148,30 +110,12 @@ def _load(message, blob):
     _write_frame(_encode(reply))
 
 
-def _write_files(files, blob):
-    """Write the package's files (their contents concatenated in `blob`) under CODE_DIR."""
-    if sum(entry["size"] for entry in files) != len(blob):
-        raise ValueError("the file sizes do not add up to the length of the load frame's blob")
-    offset = 0
-    for entry in files:
-        relative, size = entry["path"], entry["size"]
-        if not relative or relative.startswith("/") or ".." in relative.split("/"):
-            raise ValueError(f"invalid file path {relative!r}")
-        target = os.path.join(CODE_DIR, relative)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as out:
-            out.write(blob[offset:offset + size])
-        os.chmod(target, entry.get("mode", 0o644) & 0o7777)
-        offset += size
-
-
-def _resolve(entry):
-    """Import `module.path.function` (split at the last dot) and return the function."""
+def _resolve(entry, directory):
+    """Import `module.path.function` (split at the last dot) from `directory`; the function."""
     module_name, _, name = entry.rpartition(".")
     if not module_name or not name:
         raise ValueError(f"invalid entry {entry!r}: expected module.function")
-    sys.path.insert(0, CODE_DIR)
-    importlib.invalidate_caches()  # the files were written after start-up
+    sys.path.insert(0, directory)
     function = getattr(importlib.import_module(module_name), name)
     if not callable(function):
         raise TypeError(f"{entry!r} is not callable")
@@ -358,10 +302,12 @@ _CONVENTIONS = {"qinling": _qinling, "functiongraph": _functiongraph}
 # ---- invoke ---------------------------------------------------------------------------------
 
 
-def _invoke(message):
+def _invoke(message, fds):
+    begin_call(fds)
     if _call is None:
         reply = _encode({"type": "result", "ok": False, "error_type": "exception",
                          "output": _load_error or "no function is loaded", "duration": 0.0})
+        end_call(fds)
         _write_frame(reply)
         return
     start = _clock()
@@ -370,8 +316,16 @@ def _invoke(message):
     except BaseException as error:  # SystemExit, KeyboardInterrupt too: the worker keeps serving
         duration = _clock() - start
         _print_exception(error)
-        reply = _encode({"type": "result", "ok": False, "error_type": "exception",
-                         "output": _message(error), "duration": duration})
+        if isinstance(error, (BlockingIOError, MemoryError)):
+            # A process, thread or allocation the sandbox's limits refused (EAGAIN from fork is
+            # BlockingIOError): say so, as Qinling did, rather than only "Resource temporarily
+            # unavailable".
+            reply = _encode({"type": "result", "ok": False, "error_type": "resource", "duration": duration,
+                             "output": "Function execution failed because of too much resource consumption: "
+                                       + _message(error)})
+        else:
+            reply = _encode({"type": "result", "ok": False, "error_type": "exception",
+                             "output": _message(error), "duration": duration})
     else:
         duration = _clock() - start
         try:
@@ -382,7 +336,7 @@ def _invoke(message):
                 "output": f"The function returned a value that is not JSON serializable: {error}",
                 "duration": duration,
             })
-    _flush_stdio()
+    end_call(fds)
     _write_frame(reply)
 
 

@@ -1,11 +1,11 @@
 """Hearth's shell worker: runs any executable in the package, the input on stdin, stdout as the output.
 
-Started by the daemon as `/usr/bin/python3 -I -S -u /runtime/worker.py` and spoken to over fd 3
+Started by the daemon as `/usr/bin/python3 -I -S -u /runtimes/shell/worker.py` and spoken to over fd 3
 with the frames described in ../PROTOCOL.md: it says `hello`, receives one `load` (the function's
-files and entry), then answers each `invoke` with one `result`.
+entry, with the package's directory as a descriptor), then answers each `invoke` with one `result`.
 
 The entry is a path in the package (`run.sh`, `bin/hello.py`). Each invocation runs it once, with
-cwd $HEARTH_CODE_DIR, the input on stdin (a JSON string as its text, null as nothing, anything else
+cwd the package's directory, the input on stdin (a JSON string as its text, null as nothing, anything else
 as compact JSON text), the worker's environment plus HEARTH_EXECUTION_ID and HEARTH_FUNCTION_ID, and
 stderr inherited (the daemon logs it). Its stdout, less one trailing newline, is the output; it is
 also copied to the worker's stdout as it arrives, so the log has it too. Exit status 0 is success;
@@ -19,25 +19,25 @@ the stdin and stdout pipes and a pidfd, one waitpid.
 """
 
 import errno
-import io
 import json
 import os
 import select
 import signal
-import struct
 import sys
 import time
 
-FRAME_FD = 3
-RUNTIME = os.environ.get("HEARTH_RUNTIME", "shell")
-CODE_DIR = os.path.abspath(os.environ.get("HEARTH_CODE_DIR", "/code"))
+# The shared protocol module sits beside the runtime directories (runtimes/lib).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from hearth_worker import (  # noqa: E402
+    FRAME_FD, begin_call, code_directory, encode as _encode, end_call, flush_stdio as _flush_stdio,
+    protocol_error as _protocol_error, read_frame, write_frame as _write_frame,
+)
+del sys.path[0]
 
-_PREFIX = struct.Struct(">II")
-_encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+RUNTIME = os.environ.get("HEARTH_RUNTIME", "shell")
+
 _encode_input = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 _clock = time.perf_counter
-
-_reader = io.open(FRAME_FD, "rb", buffering=1 << 16, closefd=False)
 
 
 def _keep_fds_to_the_worker():
@@ -82,55 +82,25 @@ _load_error = None
 # ---- frames ---------------------------------------------------------------------------------
 
 
-def _write_frame(header):
-    data = header.encode()
-    frame = _PREFIX.pack(len(data) + 4, len(data)) + data
-    sent = os.write(FRAME_FD, frame)
-    if sent < len(frame):
-        view = memoryview(frame)
-        while sent < len(frame):
-            sent += os.write(FRAME_FD, view[sent:])
-
-
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
 
 
-def _flush_stdio():
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-
-
 def _serve_one():
-    prefix = _reader.read(8)
-    if len(prefix) < 8:
+    frame = read_frame()
+    if frame is None:
         return False
-    length, header_length = _PREFIX.unpack(prefix)
-    if length < 4 or header_length > length - 4:
-        _protocol_error(f"bad frame lengths {length}/{header_length}")
-    body = _reader.read(length - 4)
-    if len(body) < length - 4:
-        return False
-    message = json.loads(body[:header_length].decode())
+    message, _, fds = frame
     kind = message.get("type")
     if kind == "invoke":
-        _invoke(message)
+        _invoke(message, fds)
     elif kind == "load":
-        _load(message, memoryview(body)[header_length:])
+        _load(message, fds)
     else:
         _protocol_error(f"unexpected message type {kind!r}")
     return True
-
-
-def _protocol_error(reason):
-    sys.stderr.write(f"hearth worker: protocol error: {reason}\n")
-    _flush_stdio()
-    os._exit(2)
 
 
 # ---- load -----------------------------------------------------------------------------------
@@ -140,20 +110,23 @@ class LoadError(Exception):
     pass
 
 
-def _load(message, blob):
+def _load(message, fds):
     global _entry, _argv, _fallback, _base_env, _load_error
     if _argv is not None or _load_error is not None:
         _write_frame(_encode({"type": "loaded", "ok": False, "error": "this worker is already loaded"}))
         return
     try:
-        _write_files(message.get("files") or [], blob)
+        # The executable runs in the package's directory (posix_spawn keeps the worker's cwd).
+        # The descriptor stays inheritable: a #! interpreter opens the script by its
+        # /proc/self/fd path after exec. The directory is outside the sandbox's root, where
+        # getcwd() fails; PWD names it, so that shells take it instead of asking.
+        directory = code_directory(fds)
+        os.set_inheritable(fds[0], True)
+        os.fchdir(fds[0])
         entry = message.get("entry") or ""
-        _argv, _fallback = _resolve(entry)
+        _argv, _fallback = _resolve(entry, directory)
         _entry = entry
-        _base_env = dict(os.environ)
-        # The executable runs in the package's directory; posix_spawn cannot change directory, so
-        # the worker (which only uses absolute paths) moves there itself.
-        os.chdir(CODE_DIR)
+        _base_env = dict(os.environ, PWD=directory)
         reply = {"type": "loaded", "ok": True}
     except Exception as error:
         _argv = None
@@ -165,29 +138,12 @@ def _load(message, blob):
     _write_frame(_encode(reply))
 
 
-def _write_files(files, blob):
-    """Write the package's files (their contents concatenated in `blob`) under CODE_DIR."""
-    if sum(entry["size"] for entry in files) != len(blob):
-        raise ValueError("the file sizes do not add up to the length of the load frame's blob")
-    offset = 0
-    for entry in files:
-        relative, size = entry["path"], entry["size"]
-        if not relative or relative.startswith("/") or ".." in relative.split("/"):
-            raise ValueError(f"invalid file path {relative!r}")
-        target = os.path.join(CODE_DIR, relative)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as out:
-            out.write(blob[offset:offset + size])
-        os.chmod(target, entry.get("mode", 0o644) & 0o7777)
-        offset += size
-
-
-def _resolve(entry):
-    """(argv, fallback) for the entry: the file CODE_DIR/<entry>, which must exist."""
+def _resolve(entry, directory):
+    """(argv, fallback) for the entry: the file <directory>/<entry>, which must exist."""
     missing = LoadError(f"No executable named {entry!r} in the package")
     if not entry or entry.startswith("/") or ".." in entry.split("/"):
         raise missing
-    path = os.path.join(CODE_DIR, entry)
+    path = os.path.join(directory, entry)
     if not os.path.isfile(path):
         raise missing
     with open(path, "rb") as source:
@@ -344,8 +300,10 @@ def _run(data, env):
                 pass
 
 
-def _invoke(message):
+def _invoke(message, fds):
+    begin_call(fds)
     if _argv is None:
+        end_call(fds)
         _write_frame(_encode({"type": "result", "ok": False, "error_type": "exception",
                               "output": _load_error or "no function is loaded", "duration": 0.0}))
         return
@@ -379,7 +337,7 @@ def _invoke(message):
                     text += ": " + last
             reply = {"type": "result", "ok": False, "error_type": "exception", "output": text,
                      "duration": duration}
-    _flush_stdio()
+    end_call(fds)
     _write_frame(_encode(reply))
 
 

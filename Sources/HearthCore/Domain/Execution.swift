@@ -20,11 +20,13 @@ public struct Execution: Codable, Sendable, Equatable {
     public var projectID: String
     public var createdAt: Date
     public var updatedAt: Date?
+    /// When a worker took it; nil while it waits (an async one after a crash runs again).
+    public var startedAt: Date?
 
     public init(
         id: String, functionID: String, functionVersion: Int, functionAlias: String?, description: String?,
         status: Status, sync: Bool, input: String?, result: String? = nil,
-        projectID: String, createdAt: Date, updatedAt: Date? = nil
+        projectID: String, createdAt: Date, updatedAt: Date? = nil, startedAt: Date? = nil
     ) {
         self.id = id
         self.functionID = functionID
@@ -38,6 +40,7 @@ public struct Execution: Codable, Sendable, Equatable {
         self.projectID = projectID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.startedAt = startedAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -48,5 +51,6 @@ public struct Execution: Codable, Sendable, Equatable {
         case projectID = "project_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case startedAt = "started_at"
     }
 }

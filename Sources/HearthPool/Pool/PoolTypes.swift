@@ -28,6 +28,12 @@ public struct InvocationRequest: Sendable {
     public var positional: Bool
     /// The code, fetched only when a worker has to be specialised.
     public var code: @Sendable () throws -> CodeBundle
+    /// Where the call's output goes; readable while the call runs.
+    public var log: LogCapture?
+    /// An async execution's call: callers waiting on a response go first.
+    public var background = false
+    /// Called once a worker has been taken for the call.
+    public var onStart: (@Sendable () async -> Void)?
 
     public init(
         key: FunctionKey, runtimeID: String, executionID: String, limits: CgroupLimits, timeout: Double,
@@ -51,12 +57,16 @@ public struct InvocationResult: Sendable {
         case exception
         /// It returned something that is not JSON.
         case unserializable
+        /// A limit refused it a process, a thread or memory (it raised, the worker lives on).
+        case resource
         /// The code could not be loaded (missing module, syntax error…).
         case loadFailed = "load_failed"
         case timeout
         case outOfMemory = "out_of_memory"
         /// The worker died (exit, signal, process limit).
         case crashed
+        /// Stopped on request (the execution was deleted).
+        case cancelled
         case protocolError = "protocol_error"
     }
 
@@ -70,6 +80,17 @@ public struct InvocationResult: Sendable {
     public var workerID: String?
 
     public var succeeded: Bool { failure == nil }
+}
+
+extension InvocationResult.Failure {
+    /// A failed `result`'s `error_type` (PROTOCOL.md); anything unknown counts as an exception.
+    init(workerErrorType: String?) {
+        switch workerErrorType {
+        case "unserializable"?: self = .unserializable
+        case "resource"?: self = .resource
+        default: self = .exception
+        }
+    }
 }
 
 /// What the pool refuses.

@@ -10,8 +10,28 @@ extension WorkerPool {
     public func invoke(_ request: InvocationRequest) async throws -> InvocationResult {
         let (worker, cold) = try await acquire(request)
         worker.executionID = request.executionID
+        await request.onStart?()
+        let log = request.log ?? LogCapture(limit: settings.logLimit)
+        var result = try await call(worker, cold: cold, request, log: log)
+        if worker.cancelled {
+            result.failure = .cancelled
+            result.output = .string("Function execution was stopped: the execution was deleted.")
+        }
+        return result
+    }
+
+    /// Stops the call running an execution by killing its worker; false if none runs it.
+    public func cancel(executionID: String) async -> Bool {
+        let running = functions.values.lazy.flatMap(\.workers).first { $0.executionID == executionID }
+        guard let worker = running else { return false }
+        worker.cancelled = true
+        await worker.stop()
+        return true
+    }
+
+    private func call(_ worker: Worker, cold: Bool, _ request: InvocationRequest, log: LogCapture) async throws -> InvocationResult {
         if cold {
-            if let failure = await load(worker, request) { return failure }
+            if let failure = await load(worker, request, log: log) { return failure }
         }
         do {
             if worker.appliedLimits != request.limits {
@@ -24,15 +44,37 @@ extension WorkerPool {
         }
         // The timeout covers the call, not the specialisation before it.
         let started = ContinuousClock.now
-        let log = LogCapture(limit: settings.logLimit)
         let header: [(key: String, value: JSONValue)] = [
             ("type", .string("invoke")), ("execution_id", .string(request.executionID)), ("input", request.input ?? .null),
             ("positional", .bool(request.positional)), ("timeout", .double(request.timeout)),
             ("function_id", .string(request.key.functionID)), ("version", .int(Int64(request.key.version))),
         ]
-        let outcome = await worker.channel.exchange(
-            WorkerFrame(header: .object(header)), deadline: started + .seconds(request.timeout), log: log
-        )
+        let outcome: WorkerChannel.Outcome
+        if worker.descriptors {
+            // The call's own pipe, as its stdout and its stderr (one pipe, so that the two
+            // interleave in order), on the worker's fds 1 and 2 for the call only: the log is
+            // exactly what was written during the call, whatever process wrote it.
+            var pipeFDs: [Int32] = [-1, -1]
+            guard pipe(&pipeFDs) == 0 else {
+                release(worker, key: request.key, healthy: true)
+                throw PoolError.workerStartFailed("pipe: \(String(cString: strerror(errno)))")
+            }
+            let stderrFD = fcntl(pipeFDs[1], F_DUPFD_CLOEXEC, 0)
+            for fd in pipeFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            guard stderrFD >= 0 else {
+                for fd in pipeFDs { close(fd) }
+                release(worker, key: request.key, healthy: true)
+                throw PoolError.workerStartFailed("dup: \(String(cString: strerror(errno)))")
+            }
+            outcome = await worker.channel.exchange(
+                WorkerFrame(header: .object(header + [("fds", .int(2))])), attachments: [pipeFDs[1], stderrFD], callOutput: pipeFDs[0],
+                deadline: started + .seconds(request.timeout), log: log
+            )
+        } else {
+            outcome = await worker.channel.exchange(
+                WorkerFrame(header: .object(header)), deadline: started + .seconds(request.timeout), log: log
+            )
+        }
         let elapsed = (ContinuousClock.now - started).seconds
         switch outcome {
         case .frame(let frame) where frame.type == "result":
@@ -44,7 +86,7 @@ extension WorkerPool {
             case .int(let i)?: duration = Double(i)
             default: duration = elapsed
             }
-            let failure: InvocationResult.Failure? = ok ? nil : (frame.header["error_type"]?.stringValue == "unserializable" ? .unserializable : .exception)
+            let failure: InvocationResult.Failure? = ok ? nil : InvocationResult.Failure(workerErrorType: frame.header["error_type"]?.stringValue)
             return InvocationResult(failure: failure, output: frame.header["output"] ?? .null, duration: duration, log: log.text, cold: cold, workerID: worker.id)
         case .frame, .violation:
             await discard(worker, key: request.key)
@@ -81,36 +123,48 @@ extension WorkerPool {
             {
                 throw PoolError.runtimeUnavailable(error)
             }
-            guard state.waiters.count < settings.perFunctionQueue else { throw PoolError.queueFull(waiting: state.waiters.count) }
+            // Background calls are already metered by their own queue (ExecutionQueue).
+            let waiting = state.waiters.count { !$0.background }
+            guard request.background || waiting < settings.perFunctionQueue else { throw PoolError.queueFull(waiting: waiting) }
             refill(request.runtimeID)
             await withCheckedContinuation { continuation in
-                state.waiters.append(continuation)
+                state.waiters.append(Waiter(continuation: continuation, background: request.background))
                 functions[key] = state
             }
         }
     }
 
     /// Specialises a worker; on failure the worker is discarded and the failure returned.
-    func load(_ worker: Worker, _ request: InvocationRequest) async -> InvocationResult? {
-        let bundle: CodeBundle
+    func load(_ worker: Worker, _ request: InvocationRequest, log: LogCapture) async -> InvocationResult? {
+        var header: [(key: String, value: JSONValue)] = [
+            ("type", .string("load")), ("function_id", .string(request.key.functionID)), ("version", .int(Int64(request.key.version))),
+        ]
+        var blob: [UInt8] = []
+        var attachments: [Int32] = []
         do {
-            bundle = try request.code()
+            let bundle = try request.code()
+            header += [("entry", .string(bundle.entry)), ("convention", .string(bundle.convention))]
+            if !bundle.environment.isEmpty {
+                header.append(("environment", .object(bundle.environment.map { (key: $0.name, value: .string($0.value)) })))
+            }
+            if worker.descriptors {
+                attachments = [try bundle.open()]
+                header.append(("fds", .int(1)))
+            } else {
+                let files: [JSONValue] = try bundle.files().map { file in
+                    blob += file.bytes
+                    return .object(["path": .string(file.path), "mode": .int(Int64(file.mode)), "size": .int(Int64(file.bytes.count))])
+                }
+                header.append(("files", .array(files)))
+            }
         } catch {
             release(worker, key: request.key, healthy: false)
-            return InvocationResult(failure: .loadFailed, output: .string("\(error)"), duration: 0, log: "", cold: true, workerID: worker.id)
+            return InvocationResult(failure: .loadFailed, output: .string("\(error)"), duration: 0, log: log.text, cold: true, workerID: worker.id)
         }
-        var blob: [UInt8] = []
-        let files: [JSONValue] = bundle.files.map { file in
-            blob += file.bytes
-            return .object(["path": .string(file.path), "mode": .int(Int64(file.mode)), "size": .int(Int64(file.bytes.count))])
-        }
-        let header: JSONValue = .object([
-            "type": .string("load"), "function_id": .string(request.key.functionID), "version": .int(Int64(request.key.version)),
-            "entry": .string(bundle.entry), "convention": .string(bundle.convention), "files": .array(files),
-            "environment": .object(bundle.environment.map { (key: $0.name, value: .string($0.value)) }),
-        ])
-        let log = LogCapture(limit: settings.logLimit)
-        let outcome = await worker.channel.exchange(WorkerFrame(header: header, blob: blob), deadline: .now + .seconds(max(request.timeout, 10)), log: log)
+        let outcome = await worker.channel.exchange(
+            WorkerFrame(header: .object(header), blob: blob), attachments: attachments,
+            deadline: .now + .seconds(max(request.timeout, 10)), log: log
+        )
         if case .frame(let frame) = outcome, frame.type == "loaded", frame.header["ok"] == .bool(true) {
             return nil
         }
@@ -139,6 +193,7 @@ extension WorkerPool {
     /// Kills a worker that must not be reused and waits for its exit status.
     @discardableResult
     func discard(_ worker: Worker, key: FunctionKey) async -> SandboxedProcess.Exit {
+        worker.executionID = nil
         forget(worker, key: key)
         wakeOne(key)
         return await worker.stop()
@@ -160,17 +215,18 @@ extension WorkerPool {
         }
     }
 
+    /// Wakes the first caller waiting on a response, else the first background call.
     func wakeOne(_ key: FunctionKey) {
         guard var state = functions[key], !state.waiters.isEmpty else { return }
-        let waiter = state.waiters.removeFirst()
+        let waiter = state.waiters.remove(at: state.waiters.firstIndex { !$0.background } ?? 0)
         functions[key] = state
-        waiter.resume()
+        waiter.continuation.resume()
     }
 
     func wakeWaiters(runtimeID: String) {
         for (key, state) in functions where state.runtimeID == runtimeID && !state.waiters.isEmpty {
             functions[key]?.waiters = []
-            for waiter in state.waiters { waiter.resume() }
+            for waiter in state.waiters { waiter.continuation.resume() }
         }
     }
 

@@ -17,7 +17,7 @@ extension WorkerPool {
         var added = 0
         for _ in 0..<count {
             guard let worker = takeGeneric(for: request.key, runtimeID: request.runtimeID) else { break }
-            if await load(worker, request) == nil {
+            if await load(worker, request, log: LogCapture(limit: settings.logLimit)) == nil {
                 release(worker, key: request.key, healthy: true)
                 added += 1
             }

@@ -32,12 +32,19 @@ public actor WorkerPool {
         var runtimeID: String
         var workers: [Worker] = []
         var idle: [Worker] = []
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Calls waiting for a worker, in arrival order.
+        var waiters: [Waiter] = []
+    }
+
+    struct Waiter {
+        var continuation: CheckedContinuation<Void, Never>
+        /// An async execution's call: it yields to every caller waiting on a response.
+        var background: Bool
     }
 
     let sandbox: Sandbox
     let profiles: Profiles
-    public let settings: PoolSettings
+    nonisolated public let settings: PoolSettings
     let logger: Logger
     var runtimes: [String: RuntimeState] = [:]
     var functions: [FunctionKey: FunctionState] = [:]

@@ -13,6 +13,8 @@ import Glibc
 public final class Worker: @unchecked Sendable {
     public let id: String
     public let runtimeID: String
+    /// Takes its code and each call's output as descriptors (WorkerTemplate.descriptors).
+    let descriptors: Bool
     let process: SandboxedProcess
     let channel: WorkerChannel
     var binding: FunctionKey?
@@ -20,12 +22,15 @@ public final class Worker: @unchecked Sendable {
     var appliedLimits: CgroupLimits?
     var lastUsed = ContinuousClock.now
     var busy = false
-    /// The execution it is running, while busy (for cancel).
+    /// The execution it is running, while it runs one.
     var executionID: String?
+    /// Set when that execution is stopped on request, so its end is not taken for a crash.
+    var cancelled = false
 
-    init(id: String, runtimeID: String, process: SandboxedProcess, channel: WorkerChannel) {
+    init(id: String, runtimeID: String, descriptors: Bool, process: SandboxedProcess, channel: WorkerChannel) {
         self.id = id
         self.runtimeID = runtimeID
+        self.descriptors = descriptors
         self.process = process
         self.channel = channel
     }
@@ -72,7 +77,7 @@ public final class Worker: @unchecked Sendable {
             _ = await process.reap()
             throw error
         }
-        let worker = Worker(id: id, runtimeID: template.runtimeID, process: process, channel: channel)
+        let worker = Worker(id: id, runtimeID: template.runtimeID, descriptors: template.descriptors, process: process, channel: channel)
         let log = LogCapture(limit: 16 << 10)
         let hello = await worker.channel.exchange(nil, deadline: .now + .seconds(settings.startTimeout), log: log)
         guard case .frame(let frame) = hello, frame.type == "hello" else {

@@ -4,14 +4,18 @@ import Foundation
 import Glibc
 #endif
 
-/// The daemon's side of one worker's fds: the control socket (frames) and the output pipe
-/// (the worker's stdout and stderr).
+/// The daemon's side of one worker's fds: the control socket (frames, and descriptors sent
+/// with them), the worker's own output pipe (its stdout and stderr for its whole life) and,
+/// during a call, that call's output pipe.
 ///
-/// One thread per worker polls both. That makes log attribution exact: a worker flushes its
-/// output before it sends `result`, so when the frame arrives everything printed during the
-/// call is already in the pipe, and draining the pipe then collects all of it. Between calls
-/// the thread keeps reading (and discards) output of anything the function left running, so
-/// such a process can never block on a full pipe.
+/// One thread per worker polls them all. That makes log attribution exact: a worker is done
+/// writing before it sends `result`, so when the frame arrives everything printed during the
+/// call is already in a pipe, and draining it then collects all of it. A runtime that takes
+/// descriptors writes a call's output to the call's own pipe, so nothing a function leaves
+/// running can write into a later call's log; one that does not writes everything to its own
+/// pipe, which then counts for the call in progress. Between calls the thread keeps reading
+/// (and discards) output of anything the function left running, so such a process can never
+/// block on a full pipe.
 final class WorkerChannel: @unchecked Sendable {
     enum Outcome: Sendable {
         case frame(WorkerFrame)
@@ -24,9 +28,18 @@ final class WorkerChannel: @unchecked Sendable {
 
     private struct Exchange {
         var outbound: [UInt8]
+        /// Descriptors sent with the frame's first bytes; closed here once sent (or not).
+        var attachments: [Int32]
+        /// The read end of the call's own output pipe, owned here until the exchange ends.
+        var callOutput: Int32?
         var deadline: ContinuousClock.Instant?
         var log: LogCapture?
         var continuation: CheckedContinuation<Outcome, Never>
+
+        func closeDescriptors() {
+            for fd in attachments { Glibc.close(fd) }
+            if let callOutput { Glibc.close(callOutput) }
+        }
     }
 
     private let control: Int32
@@ -74,18 +87,29 @@ final class WorkerChannel: @unchecked Sendable {
         thread.start()
     }
 
-    /// Sends `frame` (if any) and waits for the worker's next frame, capturing its output
-    /// meanwhile into `log`. One exchange at a time.
-    func exchange(_ frame: WorkerFrame?, deadline: ContinuousClock.Instant?, log: LogCapture?) async -> Outcome {
-        await withCheckedContinuation { continuation in
+    /// Sends `frame` (if any) with `attachments` and waits for the worker's next frame,
+    /// capturing its output meanwhile into `log`: what arrives on `callOutput` if given, else
+    /// what the worker writes to its own pipe. Takes ownership of every descriptor passed.
+    /// One exchange at a time.
+    func exchange(
+        _ frame: WorkerFrame?, attachments: [Int32] = [], callOutput: Int32? = nil,
+        deadline: ContinuousClock.Instant?, log: LogCapture?
+    ) async -> Outcome {
+        if let callOutput { _ = fcntl(callOutput, F_SETFL, fcntl(callOutput, F_GETFL) | O_NONBLOCK) }
+        return await withCheckedContinuation { continuation in
+            let exchange = Exchange(
+                outbound: frame?.encoded() ?? [], attachments: attachments, callOutput: callOutput,
+                deadline: deadline, log: log, continuation: continuation
+            )
             lock.lock()
             precondition(pending == nil, "one exchange at a time per worker")
             if closing {
                 lock.unlock()
+                exchange.closeDescriptors()
                 continuation.resume(returning: .closed)
                 return
             }
-            pending = Exchange(outbound: frame?.encoded() ?? [], deadline: deadline, log: log, continuation: continuation)
+            pending = exchange
             signalLocked()
             lock.unlock()
         }
@@ -116,28 +140,39 @@ final class WorkerChannel: @unchecked Sendable {
         var current: Exchange?
         var written = 0
         var fds = [pollfd(fd: wake, events: Int16(POLLIN), revents: 0), pollfd(fd: output, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: control, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: control, events: Int16(POLLIN), revents: 0), pollfd(fd: -1, events: Int16(POLLIN), revents: 0)]
         var outputOpen = true
         var controlOpen = true
+        /// Whether the current exchange's call output pipe still has a writer.
+        var callOutputOpen = false
+
+        /// Reads what `fd` holds now into `log`; false once it reached end-of-file or failed.
+        func drain(_ fd: Int32, into log: LogCapture?) -> Bool {
+            while true {
+                let n = readBuffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    readBuffer.withUnsafeBytes { log?.append(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return n < 0 && errno == EAGAIN
+                }
+            }
+        }
+
+        /// The worker's own pipe counts for the call only when the call has no pipe of its own.
+        func drainOutput() {
+            if outputOpen { outputOpen = drain(output, into: current?.callOutput == nil ? current?.log : nil) }
+        }
 
         func finish(_ outcome: Outcome) {
             guard let exchange = current else { return }
             current = nil
+            // The worker wrote the call's last bytes before its answer; whatever a process it
+            // left behind writes later is not this call's and, with the pipe closed, not anyone's.
+            if let fd = exchange.callOutput, callOutputOpen { _ = drain(fd, into: exchange.log) }
+            exchange.closeDescriptors()
             exchange.continuation.resume(returning: outcome)
-        }
-
-        /// Reads what the output pipe holds now into the current log (or nowhere between calls).
-        func drainOutput() {
-            while outputOpen {
-                let n = readBuffer.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
-                if n > 0 {
-                    readBuffer.withUnsafeBytes { current?.log?.append(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
-                } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
-                    outputOpen = false
-                } else if errno == EAGAIN {
-                    return
-                }
-            }
         }
 
         /// Reads what the control socket holds now; end-of-file marks it closed.
@@ -205,6 +240,7 @@ final class WorkerChannel: @unchecked Sendable {
                 pending = nil
                 current = next
                 written = 0
+                callOutputOpen = next.callOutput != nil
                 if greeted, !inbound.isEmpty {
                     // Left over from before this exchange was asked for: not its answer.
                     inbound = []
@@ -218,6 +254,7 @@ final class WorkerChannel: @unchecked Sendable {
             fds[1].fd = outputOpen ? output : -1
             fds[2].fd = controlOpen ? control : -1
             fds[2].events = Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0)
+            fds[3].fd = callOutputOpen ? current?.callOutput ?? -1 : -1
             var timeout: Int32 = -1
             if let deadline = current?.deadline {
                 let remaining = ContinuousClock.now.duration(to: deadline)
@@ -242,9 +279,21 @@ final class WorkerChannel: @unchecked Sendable {
                 _ = read(wake, &drained, drained.count)
             }
             if fds[1].revents != 0 { drainOutput() }
+            if fds[3].revents != 0, let exchange = current, let fd = exchange.callOutput {
+                callOutputOpen = drain(fd, into: exchange.log)
+            }
             if fds[2].revents & Int16(POLLOUT) != 0, let exchange = current, written < exchange.outbound.count {
-                let n = exchange.outbound.withUnsafeBytes { send(control, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL)) }
+                let n = exchange.outbound.withUnsafeBytes { bytes in
+                    written == 0 && !exchange.attachments.isEmpty
+                        ? Self.sendAttaching(exchange.attachments, control, bytes)
+                        : Glibc.send(control, bytes.baseAddress! + written, bytes.count - written, Int32(MSG_NOSIGNAL))
+                }
                 if n > 0 {
+                    if written == 0 {
+                        // The worker holds its copies now; ours would keep a call's pipe open.
+                        for fd in exchange.attachments { Glibc.close(fd) }
+                        current?.attachments = []
+                    }
                     written += n
                 } else if n < 0 && errno != EAGAIN && errno != EINTR {
                     controlOpen = false
@@ -268,6 +317,43 @@ final class WorkerChannel: @unchecked Sendable {
         Glibc.close(wake)
         Glibc.close(wakeWrite)
         lock.unlock()
+        leftover?.closeDescriptors()
         leftover?.continuation.resume(returning: .closed)
     }
+
+    /// Sends the start of a frame with descriptors (SCM_RIGHTS) riding on its first byte.
+    private static func sendAttaching(_ fds: [Int32], _ socket: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
+        let payload = fds.count * MemoryLayout<Int32>.size
+        let space = Int(CMSG_SPACE_(payload))
+        let control = UnsafeMutableRawPointer.allocate(byteCount: space, alignment: MemoryLayout<cmsghdr>.alignment)
+        defer { control.deallocate() }
+        control.initializeMemory(as: UInt8.self, repeating: 0, count: space)
+        let header = control.assumingMemoryBound(to: cmsghdr.self)
+        header.pointee.cmsg_level = SOL_SOCKET
+        header.pointee.cmsg_type = Int32(SCM_RIGHTS)
+        header.pointee.cmsg_len = Int(CMSG_LEN_(payload))
+        fds.withUnsafeBytes { (control + MemoryLayout<cmsghdr>.stride).copyMemory(from: $0.baseAddress!, byteCount: payload) }
+        var vector = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+        return withUnsafeMutablePointer(to: &vector) { vector in
+            var message = msghdr()
+            message.msg_iov = vector
+            message.msg_iovlen = 1
+            message.msg_control = control
+            message.msg_controllen = space
+            return sendmsg(socket, &message, Int32(MSG_NOSIGNAL))
+        }
+    }
+}
+
+/// CMSG_SPACE and CMSG_LEN are macros Swift cannot import.
+private func CMSG_ALIGN_(_ length: Int) -> Int {
+    (length + MemoryLayout<Int>.size - 1) & ~(MemoryLayout<Int>.size - 1)
+}
+
+private func CMSG_SPACE_(_ length: Int) -> Int {
+    CMSG_ALIGN_(MemoryLayout<cmsghdr>.size) + CMSG_ALIGN_(length)
+}
+
+private func CMSG_LEN_(_ length: Int) -> Int {
+    CMSG_ALIGN_(MemoryLayout<cmsghdr>.size) + length
 }

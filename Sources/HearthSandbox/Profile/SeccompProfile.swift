@@ -6,12 +6,15 @@ import HearthCore
 ///
 /// Supported keys: `defaultAction`, `defaultErrnoRet`, `architectures`, and `syscalls[]`
 /// with `names` (or `name`), `action`, `errnoRet`, `args[]` (`index`, `value`, `valueTwo`,
-/// `op`) and `comment`. Anything else — a typo, Docker's capability conditions — is refused
+/// `op`) and `comment`; and Hearth's one addition, `network`: `"none"` (the default, an empty
+/// network namespace) or `"host"` (the host's network). Anything else — a typo, Docker's capability conditions — is refused
 /// with the file and the JSON path of the problem, so a broken profile stops start-up rather
 /// than silently protecting less.
 public final class SeccompProfile: Sendable {
     public let name: String
     public let file: String
+    /// Whether sandboxes under this profile keep the host's network (`"network": "host"`).
+    public let network: Bool
     /// The exported BPF; installed by every spawn with one prctl.
     let program: CompiledProgram
 
@@ -23,7 +26,13 @@ public final class SeccompProfile: Sendable {
         let json: JSONValue
         do { json = try JSONValue.parse(bytes) } catch { throw .profile(file: path, problem: "not valid JSON: \(error)") }
         let program = try ProfileCompiler(file: path).compile(json)
-        return SeccompProfile(name: file.deletingPathExtension().lastPathComponent, file: path, program: program)
+        let network: Bool
+        switch json["network"] {
+        case nil, .string("none")?: network = false
+        case .string("host")?: network = true
+        default: throw .profile(file: path, problem: "network: must be \"none\" or \"host\"")
+        }
+        return SeccompProfile(name: file.deletingPathExtension().lastPathComponent, file: path, network: network, program: program)
     }
 
     /// Every `*.json` profile in a directory, by name.
@@ -37,9 +46,10 @@ public final class SeccompProfile: Sendable {
         return profiles
     }
 
-    init(name: String, file: String, program: CompiledProgram) {
+    init(name: String, file: String, network: Bool = false, program: CompiledProgram) {
         self.name = name
         self.file = file
+        self.network = network
         self.program = program
     }
 
@@ -77,7 +87,7 @@ struct ProfileCompiler {
 
     func compile(_ json: JSONValue) throws(SandboxError) -> CompiledProgram {
         guard let top = json.objectMembers else { throw problem("the profile must be a JSON object") }
-        for member in top where !["defaultAction", "defaultErrnoRet", "architectures", "syscalls", "comment"].contains(member.key) {
+        for member in top where !["defaultAction", "defaultErrnoRet", "architectures", "syscalls", "comment", "network"].contains(member.key) {
             throw problem("unknown key \"\(member.key)\"")
         }
         guard case .string(let defaultName)? = json["defaultAction"], let defaultAction = Self.actions[defaultName] else {

@@ -5,12 +5,15 @@ import HearthStore
 import Logging
 
 /// Executions: every call is stored before it runs, then runs on a pooled worker. A sync
-/// call answers with the finished record; an async one answers at once with `running`.
+/// call answers with the finished record; an async one answers at once with `running` and
+/// waits its turn in the execution queue, which survives a crash because the row is the queue.
 public struct ExecutionService: Sendable {
     let store: Store
     let functions: FunctionService
     let pool: WorkerPool?
     let logger: Logger
+    let running = RunningExecutions()
+    let queue: ExecutionQueue
     /// Set once at start-up by the FunctionGraph face (`setAttemptHook`).
     let attemptHook = AttemptHookSlot()
 
@@ -19,6 +22,11 @@ public struct ExecutionService: Sendable {
         self.functions = functions
         self.pool = pool
         self.logger = logger
+        let started = StartedBox()
+        queue = ExecutionQueue(perFunction: pool?.settings.perFunctionWorkers ?? 1) { id in
+            await started.service?.runQueued(id)
+        }
+        started.service = self
     }
 
     public static let filterableFields: [String: FilterField] = [
@@ -51,18 +59,42 @@ public struct ExecutionService: Sendable {
             projectID: caller.projectID, createdAt: Date()
         )
         try await store.insertExecution(execution)
-        let request = functions.invocation(of: function, version: version, executionID: execution.id, input: input.value, positional: input.positional)
         guard sync else {
-            Task { _ = try? await run(execution, request) }
+            await queue.enqueue(.init(executionID: execution.id, lane: "\(function.id)@\(version)"))
             return execution
         }
+        let request = functions.invocation(of: function, version: version, executionID: execution.id, input: input.value, positional: input.positional)
         execution = try await run(execution, request)
         return execution
+    }
+
+    /// Runs an async execution the queue hands over, reading it back from the store: it may
+    /// have been accepted before a restart, and its function may have changed or gone since.
+    func runQueued(_ id: String) async {
+        do {
+            guard let execution = try await store.execution(id: id), execution.status == .running else { return }
+            guard let function = try await store.function(id: execution.functionID) else {
+                let result: JSONValue = .object(["output": .string("Function execution failed: function \(execution.functionID) no longer exists."), "duration": .double(0)])
+                return try await store.finishExecution(id: id, status: .error, result: result.serialized, log: nil)
+            }
+            let input = ExecutionInput(text: execution.input ?? "")
+            var request = functions.invocation(of: function, version: execution.functionVersion, executionID: id, input: input.value, positional: input.positional)
+            request.background = true
+            request.onStart = { [store] in try? await store.markExecutionStarted(id: id) }
+            _ = try await run(execution, request)
+        } catch {
+            logger.error("queued execution could not run", metadata: ["execution": "\(id)", "error": "\(error)"])
+        }
     }
 
     /// Runs a stored execution and records how it ended. Async executions go through the
     /// attempt hook, if one is set (retries, event age, destinations).
     func run(_ execution: Execution, _ request: InvocationRequest) async throws -> Execution {
+        var request = request
+        let capture = LogCapture(limit: pool?.settings.logLimit ?? 1 << 20)
+        request.log = capture
+        running.started(execution.id, log: capture)
+        defer { running.ended(execution.id) }
         if !execution.sync, let hook = attemptHook.current {
             return try await runAttempts(execution, request, hook: hook)
         }
@@ -118,25 +150,50 @@ public struct ExecutionService: Sendable {
         return execution
     }
 
-    /// The captured output; nil while there is none yet.
+    /// The captured output, so far while it runs; nil while there is none.
     public func log(id: String, by caller: Caller) async throws -> String? {
         let execution = try await show(id: id, by: caller)
+        if let live = running.log(execution.id) {
+            return live.isEmpty ? nil : live.text
+        }
         return try await store.executionLog(id: execution.id)
     }
 
+    /// Deletes an execution; one still waiting never runs, one running is stopped.
     public func delete(id: String, by caller: Caller) async throws {
         let execution = try await show(id: id, by: caller)
-        guard execution.status != .running else {
-            throw ServiceError.conflict("Execution \(id) is still running; delete it once it has finished.")
-        }
         try await store.deleteExecution(id: id)
+        if execution.status == .running, !(await queue.remove(executionID: id)) {
+            _ = await pool?.cancel(executionID: id)
+        }
     }
 
-    /// Executions that were running when the daemon stopped cannot finish: mark them failed.
+    /// After a stop or a crash, before serving: executions a worker had taken cannot finish
+    /// and fail, saying why (so do sync ones that had not started: their callers are gone).
+    /// Async ones no worker had taken stay `running` for `requeuePending`.
     public func failInterrupted() async throws {
-        for execution in try await store.executions(ListQuery(scope: .all, filters: [ListFilter(field: "status", expression: "running")])) {
-            let result: JSONValue = .object(["output": .string("Function execution failed: the daemon restarted while it was running."), "duration": .double(0)])
+        let pending = Set(try await store.pendingExecutions().map(\.id))
+        let result: JSONValue = .object(["output": .string("Function execution failed: the daemon restarted while it was running."), "duration": .double(0)])
+        for execution in try await store.executions(ListQuery(scope: .all, filters: [ListFilter(field: "status", expression: "running")]))
+        where !pending.contains(execution.id) {
             try await store.finishExecution(id: execution.id, status: .failed, result: result.serialized, log: nil)
         }
     }
+
+    /// Queues again, in the order they were accepted, the async executions no worker had taken
+    /// before a stop or a crash. Called once the runtimes' pools are back.
+    public func requeuePending() async throws {
+        let pending = try await store.pendingExecutions()
+        for execution in pending {
+            await queue.enqueue(.init(executionID: execution.id, lane: "\(execution.functionID)@\(execution.functionVersion)"))
+        }
+        if !pending.isEmpty { logger.notice("async executions queued again after a restart", metadata: ["count": "\(pending.count)"]) }
+    }
+}
+
+/// The queue calls back into the service that owns it; a struct cannot capture itself while
+/// it is being initialised, so the reference is set right after.
+private final class StartedBox: @unchecked Sendable {
+    // Written once in ExecutionService.init, before the queue can call.
+    var service: ExecutionService?
 }

@@ -18,14 +18,14 @@ public struct AsyncRecord: Sendable {
 
     init(_ execution: Execution) {
         requestID = execution.id
-        startTime = execution.createdAt
+        startTime = execution.startedAt ?? execution.createdAt
         endTime = execution.status == .running ? nil : execution.updatedAt
         let result = execution.result.flatMap { try? JSONValue.parse($0) }
         let error = result?["error"]?.stringValue
         let output = result?["output"].map { $0.stringValue ?? $0.serialized } ?? ""
         switch (execution.status, error) {
         case (.running, _):
-            (status, errorMessage, errorCode) = ("RUNNING", "", 0)
+            (status, errorMessage, errorCode) = (execution.startedAt == nil ? "WAIT" : "RUNNING", "", 0)
         case (.success, _):
             (status, errorMessage, errorCode) = ("SUCCESS", "", 0)
         case (_, "discarded"?):

@@ -56,7 +56,8 @@ public struct FunctionGraphInvocations: Sendable {
         return (rows.map(AsyncRecord.init), count)
     }
 
-    /// Ends a waiting or running async invocation as FAIL 4208, killing its worker if it has one.
+    /// Ends a waiting or running async invocation as FAIL 4208: a waiting one leaves the queue,
+    /// a running one has its worker killed.
     public func cancel(_ resolved: ResolvedFunction, requestID: String, by caller: Caller) async throws {
         guard let execution = try await store.execution(id: requestID), execution.functionID == resolved.function.id,
             execution.projectID == caller.projectID, !execution.sync
@@ -71,7 +72,12 @@ public struct FunctionGraphInvocations: Sendable {
             _ = cancels.isCancelled(requestID, consume: true)
             throw FunctionGraphError.invalid("Invalid RequestId: invocation '\(requestID)' has already finished (\(AsyncRecord(execution).status)).")
         }
-        _ = await pool?.cancel(executionID: requestID)
+        // Still queued: it will never start. On a worker: the worker is killed.
+        if await executions.queue.remove(executionID: requestID) {
+            _ = cancels.isCancelled(requestID, consume: true)
+        } else {
+            _ = await pool?.cancel(executionID: requestID)
+        }
     }
 
     func draft(_ resolved: ResolvedFunction, event: JSONValue, sync: Bool) -> ExecutionDraft {

@@ -32,7 +32,7 @@ public struct FunctionPackage: Sendable {
         // Inflate it once, counting what comes out rather than trusting the sizes the zip
         // declares: this is the check a zip bomb cannot lie to.
         do {
-            _ = try FunctionCode.unpack(archive, limit: settings.maxUnpackedSize)
+            _ = try FunctionCode.inflate(archive, limit: settings.maxUnpackedSize)
         } catch let error as PackageTooLarge {
             throw ServiceError.invalidInput("Package expands to more than \(error.limit) bytes (max_unpacked_size).")
         } catch {

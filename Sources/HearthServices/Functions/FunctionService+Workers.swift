@@ -13,7 +13,7 @@ extension FunctionService {
             limits: CgroupLimits(memory: function.memorySize, pids: settings.pidsLimit, millicpu: function.cpu),
             timeout: Double(function.timeout), input: input, positional: positional,
             code: { [store] in
-                var bundle = try FunctionCode.bundle(zip: packages.read(functionID: functionID, md5: md5), entry: entry, limit: limit)
+                var bundle = try FunctionCode.bundle(packages: packages, functionID: functionID, md5: md5, entry: entry, limit: limit)
                 if let face = try store.functionGraphSettingsNow(functionID: functionID) {
                     FunctionGraphCode.apply(face, function: function, version: version, to: &bundle)
                 }

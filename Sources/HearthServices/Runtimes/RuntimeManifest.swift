@@ -9,6 +9,9 @@ public struct RuntimeManifest: Sendable, Equatable {
     public var images: [String]
     /// The worker command, relative paths resolved against the runtime directory.
     public var command: [String]
+    /// The worker takes its code directory and each call's output as descriptors
+    /// (runtimes/PROTOCOL.md); false for one that cannot receive them (Node has no API).
+    public var descriptors: Bool = false
     public var directory: URL
 
     /// Reads and checks a manifest; the error says which file and what is wrong with it.
@@ -34,9 +37,14 @@ public struct RuntimeManifest: Sendable, Equatable {
             }
             images = items.compactMap(\.stringValue)
         }
+        var descriptors = false
+        if let value = json["descriptors"] {
+            guard case .bool(let flag) = value else { throw ManifestError(file: file.path, problem: "\"descriptors\" must be true or false") }
+            descriptors = flag
+        }
         return RuntimeManifest(
             name: name, description: json["description"]?.stringValue ?? "", images: images,
-            command: command, directory: directory
+            command: command, descriptors: descriptors, directory: directory
         )
     }
 }

@@ -129,7 +129,7 @@ public struct RuntimeService: Sendable {
                     }
                     let template = WorkerTemplate(
                         runtimeID: id, runtimeName: manifest.name, directory: manifest.directory,
-                        command: manifest.command, trusted: runtime.trusted
+                        command: manifest.command, trusted: runtime.trusted, descriptors: manifest.descriptors
                     )
                     do {
                         try await pool.warm(template)

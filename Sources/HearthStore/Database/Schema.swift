@@ -6,6 +6,7 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: Qinling resources and API tokens", migrate: createQinlingResources)
+        migrator.registerMigration("v2: durable execution queue", migrate: addExecutionStart)
         migrator.registerMigration("v4: FunctionGraph credentials and settings", migrate: createFunctionGraphTables)
         return migrator
     }
@@ -132,5 +133,14 @@ enum Schema {
             t.column("description", .text)
             t.column("created_at", .datetime).notNull()
         }
+    }
+
+    /// When a worker took the execution. A `running` row without it never started, so after a
+    /// crash it is run again rather than failed; the partial index finds those rows at start-up.
+    static func addExecutionStart(_ db: Database) throws {
+        try db.alter(table: "executions") { t in
+            t.add(column: "started_at", .datetime)
+        }
+        try db.execute(sql: "CREATE INDEX executions_pending ON executions (created_at) WHERE status = 'running' AND started_at IS NULL")
     }
 }

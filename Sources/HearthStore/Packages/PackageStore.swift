@@ -4,7 +4,8 @@ import Foundation
 import Glibc
 #endif
 
-/// Function packages as files: `packages/<function_id>/<md5>.zip`.
+/// Function packages as files: `packages/<function_id>/<md5>.zip`, and beside each the
+/// directory it was unpacked into for workers, `<md5>/`, once one needed it.
 ///
 /// Files are named by their content, so a file never changes once written. A function's
 /// current package and its versions are rows pointing at an md5; a version is "an immutable
@@ -19,6 +20,11 @@ public struct PackageStore: Sendable {
 
     public func url(functionID: String, md5: String) -> URL {
         directory.appendingPathComponent(functionID).appendingPathComponent("\(md5).zip")
+    }
+
+    /// Where a package is unpacked for workers (made by whoever needs it first).
+    public func unpackedURL(functionID: String, md5: String) -> URL {
+        directory.appendingPathComponent(functionID).appendingPathComponent(md5)
     }
 
     /// Writes a package durably: to a temporary file, fsync, rename, fsync the directory.
@@ -67,11 +73,12 @@ public struct PackageStore: Sendable {
         return data
     }
 
-    /// Removes every package file of a function whose md5 is not in `keep`.
+    /// Removes every package file of a function whose md5 is not in `keep`, with its
+    /// unpacked directory. A worker still running that code keeps what it already imported.
     public func prune(functionID: String, keep: Set<String>) {
         let folder = directory.appendingPathComponent(functionID)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
-        for name in names where name.hasSuffix(".zip") && !keep.contains(String(name.dropLast(4))) {
+        for name in names where !name.hasPrefix(".") && !keep.contains(name.hasSuffix(".zip") ? String(name.dropLast(4)) : name) {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }
         if keep.isEmpty { try? FileManager.default.removeItem(at: folder) }

@@ -31,14 +31,30 @@ extension Store {
         }
     }
 
-    /// Records how an execution ended, with its log, in one transaction.
+    /// Async executions accepted and not yet taken by a worker, oldest first.
+    public func pendingExecutions() async throws -> [Execution] {
+        try await db.read { db in
+            try Execution.fetchAll(
+                db, sql: "SELECT * FROM executions WHERE status = 'running' AND started_at IS NULL AND sync = 0 ORDER BY created_at, rowid")
+        }
+    }
+
+    /// Notes that a worker took the execution: from now on a crash fails it instead of re-running it.
+    public func markExecutionStarted(id: String) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE executions SET started_at = ? WHERE id = ?", arguments: [Date(), id])
+        }
+    }
+
+    /// Records how an execution ended, with its log, in one transaction. Nothing happens if it
+    /// was deleted meanwhile (a running execution is stopped by deleting it).
     public func finishExecution(id: String, status: Execution.Status, result: String, log: String?) async throws {
         try await write { db in
             try db.execute(
                 sql: "UPDATE executions SET status = ?, result = ?, updated_at = ? WHERE id = ?",
                 arguments: [status.rawValue, result, Date(), id]
             )
-            if let log, !log.isEmpty {
+            if db.changesCount > 0, let log, !log.isEmpty {
                 try db.execute(sql: "INSERT OR REPLACE INTO execution_logs (execution_id, text) VALUES (?, ?)", arguments: [id, log])
             }
         }

@@ -99,15 +99,14 @@ public struct AsyncRecordFilter: Sendable {
     /// How an execution stands, as FunctionGraph distinguishes it. Discarded and cancelled
     /// executions are `failed` rows whose result names the reason (`"error": "discarded"`).
     public enum State: Sendable, CaseIterable {
-        /// Accepted, not started. Until executions record when they start, every running
-        /// execution counts as started: this matches none.
+        /// Accepted, not yet on a worker (in the execution queue).
         case waiting
         case running, succeeded, failed, discarded
 
         var sqlCondition: String {
             switch self {
-            case .waiting: return "0"
-            case .running: return "status = 'running'"
+            case .waiting: return "(status = 'running' AND started_at IS NULL)"
+            case .running: return "(status = 'running' AND started_at IS NOT NULL)"
             case .succeeded: return "status = 'success'"
             case .failed: return "(status IN ('failed', 'error') AND IFNULL(json_extract(result, '$.error'), '') != 'discarded')"
             case .discarded: return "(status = 'failed' AND json_extract(result, '$.error') = 'discarded')"

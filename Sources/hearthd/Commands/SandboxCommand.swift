@@ -27,7 +27,7 @@ struct SandboxCommand: AsyncParsableCommand {
         @Option(help: "Limit on processes and threads.") var pids = 64
         @Option(help: "CPU share in millicpu (1000 = one core).") var cpu = 1000
         @Option(help: "Open files limit.") var nofile: UInt64 = 1024
-        @Flag(help: "Share no empty network namespace: keep the host's network.") var network = false
+        @Flag(help: "Keep the host's network whatever the profile says (profiles default to none).") var network = false
         @Option(help: ArgumentHelp("Read-only bind SOURCE[:TARGET]; repeatable.", valueName: "source[:target]")) var bind: [String] = []
         @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.") var command: [String]
 
@@ -54,7 +54,7 @@ struct SandboxCommand: AsyncParsableCommand {
                 rlimits: [(Int32(RLIMIT_NOFILE.rawValue), nofile, nofile), (Int32(RLIMIT_CORE.rawValue), 0, 0)],
                 cgroup: CgroupLimits(memory: memory, pids: pids, millicpu: cpu), profile: seccomp
             )
-            spec.network = network
+            spec.network = network || seccomp.network
             spec.codeDirectory = "/code"
             let process = try sandbox.spawn(spec, stdin: 0, stdout: 1, stderr: 2)
             let exit = await process.reap()
