@@ -306,3 +306,28 @@ def test_queued_invocations_wait_and_cancel_without_running(admin):
     time.sleep(1.5)  # the cancelled waiting one never starts, even once workers are free
     assert admin.get(f"/v1/executions/{ids[4]}/log").status == 204
     assert records(admin, PROJECT, target, request_id=ids[4])["invocations"][0]["status"] == "FAIL"
+
+
+def test_accepted_async_invocations_survive_kill_minus_nine(fresh_daemon_factory):
+    first = fresh_daemon_factory(args=["--workers-per-function", "1"])
+    admin = first.unix(project=PROJECT)
+    create_runtime(admin, image="python3")
+    create(admin, "durable", "import time\ndef handler(event, context):\n    time.sleep(0.3)\n    return event['n']\n")
+    target = urn(PROJECT, "durable")
+    ids = [admin.post(invoke_path(target, "invocations-async"), json={"n": n}).json["request_id"] for n in range(8)]
+    wait_for(lambda: records(admin, PROJECT, target, status="SUCCESS")["count"] >= 1, timeout=30)
+    assert records(admin, PROJECT, target, status="WAIT")["count"] >= 1
+    import signal
+    first.stop(signal.SIGKILL)
+
+    second = fresh_daemon_factory(data_dir=first.data_dir)
+    admin = second.unix(project=PROJECT)
+    done = wait_for(lambda: (page := records(admin, PROJECT, target))["count"] == 8
+                    and all(r["status"] in ("SUCCESS", "FAIL") for r in page["invocations"]) and page, timeout=60)
+    statuses = {r["request_id"]: r["status"] for r in done["invocations"]}
+    assert set(statuses) == set(ids)
+    # Only the one a worker had taken when the daemon died may have failed.
+    assert sum(1 for s in statuses.values() if s == "FAIL") <= 1, statuses
+    outputs = [json.loads(admin.get(f"/v1/executions/{rid}").json["result"])["output"]
+               for rid in ids if statuses[rid] == "SUCCESS"]
+    assert sorted(outputs) == sorted(set(outputs)) and len(outputs) >= 7
