@@ -34,8 +34,10 @@ struct AuthMiddleware: RouterMiddleware {
             context.caller = try await caller(for: request, listener: context.listener)
         }
         if context.caller == nil, !Self.isPublic(request.uri.path) {
+            let signing = FunctionGraphErrors.isFunctionGraphPath(request.uri.path)
+                ? " or sign the request with an access/secret key pair (`hearthd credential create --project NAME`)" : ""
             let message = request.headers[.xAuthToken] == nil
-                ? "Authentication required: send an X-Auth-Token header (an operator creates one with `hearthd token create --project NAME`)."
+                ? "Authentication required: send an X-Auth-Token header (an operator creates one with `hearthd token create --project NAME`)\(signing)."
                 : "Invalid token: the X-Auth-Token is unknown or was revoked."
             throw APIError(.unauthorized, message, headers: [.wwwAuthenticate: "Token"])
         }

@@ -14,8 +14,8 @@ extension FunctionGraphRoutes {
         let fg = FunctionGraphRequest(request: request, context: context)
         let (resolved, caller) = try await fg.resolve(functions)
         let event = try await fg.event(limit: FunctionGraphLimits.syncBody)
-        let outcome = try await invocations.invoke(resolved, event: event, by: caller)
         let tail = request.headers[.xCffLogType]?.lowercased() == "tail"
+        let outcome = try await invocations.invoke(resolved, event: event, withLog: tail, by: caller)
         let v1 = request.headers[.xCffRequestVersion]?.lowercased() == "v1"
         let id = outcome.execution.id
         let result = Self.resultText(outcome)

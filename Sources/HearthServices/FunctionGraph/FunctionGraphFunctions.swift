@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HearthCore
 import HearthPool
@@ -15,6 +14,7 @@ public struct FunctionGraphFunctions: Sendable {
     let settings: ServiceSettings
     let pool: WorkerPool?
     let logger: Logger
+    let digests = PackageDigests()
 
     public init(store: Store, functions: FunctionService, settings: ServiceSettings, pool: WorkerPool?, logger: Logger) {
         self.store = store
@@ -105,7 +105,9 @@ public struct FunctionGraphFunctions: Sendable {
 
     /// The function model of a resolved version.
     public func view(_ resolved: ResolvedFunction) async throws -> FunctionGraphFunction {
-        let zip = (try? store.packages.read(functionID: resolved.function.id, md5: resolved.function.packageMD5)) ?? Data()
+        let (codeSize, digest) = digests.entry(functionID: resolved.function.id, md5: resolved.function.packageMD5) {
+            (try? store.packages.read(functionID: resolved.function.id, md5: resolved.function.packageMD5)) ?? Data()
+        }
         let face = resolved.settings
         var runtimeName = face?.runtime
         if runtimeName == nil {
@@ -116,8 +118,7 @@ public struct FunctionGraphFunctions: Sendable {
         return FunctionGraphFunction(
             function: resolved.function, package: resolved.package, runtime: runtimeName ?? "", userData: face?.userData,
             codeType: face?.codeType ?? "zip", codeFilename: face?.codeFilename, concurrency: face?.concurrency ?? -1,
-            version: resolved.versionName, codeSize: zip.count,
-            digest: SHA512.hash(data: zip).map { String(format: "%02x", $0) }.joined()
+            version: resolved.versionName, codeSize: codeSize, digest: digest
         )
     }
 

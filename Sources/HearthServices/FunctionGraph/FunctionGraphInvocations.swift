@@ -23,7 +23,8 @@ public struct FunctionGraphInvocations: Sendable {
         public var log: String
     }
 
-    public func invoke(_ resolved: ResolvedFunction, event: JSONValue, by caller: Caller) async throws -> Outcome {
+    /// Runs the function; `withLog` also reads the call's log back (for `X-Cff-Log-Type: tail`).
+    public func invoke(_ resolved: ResolvedFunction, event: JSONValue, withLog: Bool, by caller: Caller) async throws -> Outcome {
         try checkEnabled(resolved)
         let execution = try await FunctionGraphError.translating {
             try await executions.create(draft(resolved, event: event, sync: true), by: caller)
@@ -36,7 +37,7 @@ public struct FunctionGraphInvocations: Sendable {
         case .int(let i)?: duration = Double(i)
         default: duration = 0
         }
-        let log = try await store.executionLog(id: execution.id) ?? ""
+        let log = withLog ? try await store.executionLog(id: execution.id) ?? "" : ""
         return Outcome(execution: execution, output: result?["output"] ?? .null, failure: failure, duration: duration, log: log)
     }
 
