@@ -49,6 +49,19 @@ final class FunctionGraphSignatureTests: XCTestCase {
         XCTAssertNotEqual(sign(#"{"name": "tampered"}"#), "182b0b46815280ef21ed777d68067f4864f87c5120ae9d5e1d5a89794c3e8c91")
     }
 
+    func testAContentHashHeaderCannotStandInForTheBody() {
+        let original = Array(#"{"n": 1}"#.utf8)
+        let originalHash = SignatureVerifier.bodyHash(original)
+        let canonical = { (body: [UInt8], headers: [String: String], signed: [String]) in
+            SignatureVerifier.canonicalRequest(method: "POST", rawPath: "/v2/p/fgs/functions", rawQuery: nil, signedHeaders: signed, header: { headers[$0] }, body: body)
+        }
+        let genuine = canonical(original, [:], ["x-sdk-date"])
+        // An added, unsigned header claiming the original body's hash does not let another body through.
+        XCTAssertNotEqual(canonical(Array(#"{"n": 2}"#.utf8), ["x-sdk-content-sha256": originalHash], ["x-sdk-date"]), genuine)
+        // A signed UNSIGNED-PAYLOAD is honoured, as the SDK sends it for non-JSON bodies.
+        XCTAssertTrue(canonical([1, 2], ["x-sdk-content-sha256": "UNSIGNED-PAYLOAD"], ["x-sdk-content-sha256"]).hasSuffix("\nUNSIGNED-PAYLOAD"))
+    }
+
     func testHeaderAndDateParsing() {
         XCTAssertNil(SignatureVerifier.parse("Bearer token"))
         XCTAssertNil(SignatureVerifier.parse("SDK-HMAC-SHA256 Access=AK, Signature=ab"))

@@ -88,10 +88,18 @@ struct SignatureVerifier {
         let headers = signedHeaders.map { "\($0):\((header($0) ?? "").trimmingCharacters(in: .whitespaces))\n" }.joined()
         var payloadHash = emptyHash
         if !body.isEmpty {
-            payloadHash = header("x-sdk-content-sha256") ?? hex(SHA256.hash(data: body))
+            // The SDK leaves non-JSON bodies unsigned with a signed `X-Sdk-Content-Sha256:
+            // UNSIGNED-PAYLOAD`. Any other value, or the header unsigned, would let a captured
+            // request carry another body: the body's own hash is used then.
+            let unsigned = signedHeaders.contains("x-sdk-content-sha256") && header("x-sdk-content-sha256") == "UNSIGNED-PAYLOAD"
+            payloadHash = unsigned ? "UNSIGNED-PAYLOAD" : bodyHash(body)
         }
         return [method.uppercased(), canonicalURI(rawPath), canonicalQuery(rawQuery), headers, signedHeaders.joined(separator: ";"), payloadHash]
             .joined(separator: "\n")
+    }
+
+    static func bodyHash(_ body: [UInt8]) -> String {
+        hex(SHA256.hash(data: body))
     }
 
     static func signature(canonicalRequest: String, date: String, secret: String) -> String {
