@@ -19,7 +19,7 @@ import types
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 from hearth_worker import (  # noqa: E402
     begin_call, code_directory, encode as _encode, end_call, flush_stdio as _flush_stdio,
-    protocol_error as _protocol_error, read_frame, write_frame as _write_frame,
+    serve, write_frame as _write_frame,
 )
 del sys.path[0]
 
@@ -34,26 +34,6 @@ _load_error = None
 
 # The function's directory is read-only and shared, so .pyc files could not be written anyway.
 sys.dont_write_bytecode = True
-
-
-def _serve_one():
-    """Read and handle one message; False at end-of-file.
-
-    A function of its own so that nothing of the frame (which may hold a huge input) stays
-    referenced while the worker waits for the next one.
-    """
-    frame = read_frame()
-    if frame is None:
-        return False
-    message, _, fds = frame
-    kind = message.get("type")
-    if kind == "invoke":
-        _invoke(message, fds)
-    elif kind == "load":
-        _load(message, fds)
-    else:
-        _protocol_error(f"unexpected message type {kind!r}")
-    return True
 
 
 # ---- errors ---------------------------------------------------------------------------------
@@ -341,16 +321,7 @@ def _invoke(message, fds):
 
 
 def main():
-    try:
-        _write_frame(_encode({"type": "hello", "runtime": RUNTIME, "pid": os.getpid()}))
-        while _serve_one():
-            pass
-    except (BrokenPipeError, ConnectionResetError):  # the daemon went away: same as end-of-file
-        pass
-    _flush_stdio()
-    # os._exit rather than sys.exit: threads or atexit hooks the function left behind must not
-    # keep a worker alive after the daemon let go of it.
-    os._exit(0)
+    serve(RUNTIME, _load, _invoke)
 
 
 if __name__ == "__main__":
