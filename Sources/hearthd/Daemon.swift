@@ -42,6 +42,8 @@ struct Daemon {
         )
         settings.pidsLimit = config.pool.pidsLimit
         settings.maxUnpackedSize = config.pool.codeSize
+        settings.maxVersions = config.maxVersions
+        settings.publicURL = config.publicURL
         let hearth = Hearth(store: store, settings: settings, pool: pool, logger: logger)
         logInstalledRuntimes(logger)
         try await hearth.executions.failInterrupted()
@@ -52,6 +54,8 @@ struct Daemon {
                 await pool.retireIdle()
             }
         }
+
+        let scheduler = Task { await hearth.jobScheduler.run() }
 
         let api = APIServer(
             hearth: hearth,
@@ -78,6 +82,7 @@ struct Daemon {
         )
         try await group.run()
         expiry.cancel()
+        scheduler.cancel()
         await pool.shutdown()
         if let path = config.unixSocket { UnixSocketFile.remove(path) }
         try? store.close()
