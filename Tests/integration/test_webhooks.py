@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from hearth import create_function, create_runtime, make_zip, wait_for
+from test_config import run
 
 WEBHOOK_KEYS = ["id", "function_id", "function_alias", "function_version", "description", "project_id", "created_at",
                 "updated_at", "webhook_url"]
@@ -117,7 +118,12 @@ def test_version_and_alias_targets(daemon, admin, function):
     admin.delete(f"/v1/aliases/{alias}")
 
 
-def test_configured_public_url(fresh_daemon_factory):
+def test_configured_public_url(fresh_daemon_factory, tmp_path):
+    for flag, value, words in [("--public-url", "faas.example.org", "public_url must be an http:// or https:// URL"),
+                               ("--max-versions", "0", "max_versions must be at least 1")]:
+        refused = run("--data-dir", str(tmp_path), flag, value)
+        assert refused.returncode != 0 and words in refused.stderr, refused.stderr
+
     d = fresh_daemon_factory(args=["--public-url", "https://faas.example.org/"])
     admin = d.unix()
     function = create_function(admin, create_runtime(admin)["id"])
