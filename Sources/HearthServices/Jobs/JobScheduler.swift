@@ -45,7 +45,7 @@ public struct JobScheduler: Sendable {
                 Self.advance(&job, now: now)
                 return true
             }), claimed.changed else { continue }
-            await fire(due)
+            await fire(claimed.job)
         }
     }
 
