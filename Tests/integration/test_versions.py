@@ -211,3 +211,13 @@ def test_executions_refuse_bad_versions(admin, runtime):
         assert words in reply.json["faultstring"]
     assert admin.post("/v1/functions/nope/versions", json={}).status == 404
     assert json.loads(admin.get(f"/v1/functions/{function['id']}").body)["count"] == 0
+
+
+def test_a_version_snapshots_the_package_and_follows_the_entry(admin, runtime):
+    files = {"f.py": "def main(**kw):\n    return 'main of v1'\n\ndef other(**kw):\n    return 'other of v1'\n"}
+    function = create_function(admin, runtime["id"], files=files, entry="f.main")
+    new_version(admin, function["id"])
+    assert execute(admin, function["id"], function_version=1)["result_json"]["output"] == "main of v1"
+    # The warm version-1 worker has the old entry loaded: changing the entry retires it too.
+    assert admin.put(f"/v1/functions/{function['id']}", json={"entry": "f.other"}).status == 200
+    assert execute(admin, function["id"], function_version=1)["result_json"]["output"] == "other of v1"

@@ -128,7 +128,7 @@ public struct FunctionService: Sendable {
         if !patch.isMetadataOnly {
             // Version 0 is the current package: its workers run the old code or limits. Numbered
             // versions keep their package but share the entry, which their workers have loaded.
-            await pool?.detach(functionID: id, version: patch.entry.map { $0 != entryBefore } == true ? nil : 0)
+            await pool?.detach(functionID: id, version: function.entry != entryBefore ? nil : 0)
         }
         logger.info("function updated", metadata: ["function": "\(id)", "new_package": "\(newPackage != nil)"])
         return function
