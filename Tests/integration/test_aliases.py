@@ -42,6 +42,12 @@ def test_crud(admin, versioned):
     assert gone.status == 404 and gone.json["faultstring"] == f"FunctionAlias not found [name={name}]"
 
 
+def test_names_are_percent_decoded_in_paths(admin, versioned):
+    assert admin.post("/v1/aliases", json={"name": "with space", "function_id": versioned["id"]}).status == 201
+    assert admin.get("/v1/aliases/with%20space").json["name"] == "with space"
+    assert admin.delete("/v1/aliases/with%20space").status == 204
+
+
 def test_version_defaults_to_zero_and_names_are_per_project(daemon, admin, versioned):
     alias = admin.post("/v1/aliases", json={"name": "shared-name", "function_id": versioned["id"]}).json
     assert alias["function_version"] == 0
