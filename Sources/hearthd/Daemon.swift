@@ -47,7 +47,7 @@ struct Daemon {
         let hearth = Hearth(store: store, settings: settings, pool: pool, logger: logger)
         logInstalledRuntimes(logger)
         try await hearth.executions.failInterrupted()
-        Task { try? await hearth.runtimes.reconcileAll() }
+        let reconciled = Task { try? await hearth.runtimes.reconcileAll() }
         let expiry = Task {
             while !Task.isCancelled {
                 try await Task.sleep(for: .seconds(min(60, max(1, config.pool.idleTTL / 10))))
@@ -55,7 +55,12 @@ struct Daemon {
             }
         }
 
-        let scheduler = Task { await hearth.jobScheduler.run() }
+        let scheduler = Task {
+            // Slots that came due while the daemon was down fire once the pools are back, not
+            // into a runtime the pool does not know yet.
+            _ = await reconciled.result
+            await hearth.jobScheduler.run()
+        }
 
         let api = APIServer(
             hearth: hearth,

@@ -231,6 +231,10 @@ def test_restarts_neither_lose_nor_double_a_firing_and_downtime_fires_once(fresh
     assert len(executions) == 4, executions
     assert slot + 24 <= epoch(executions[3]["created_at"]) <= slot + 25
     assert epoch(admin.get(f"/v1/jobs/{job['id']}").json["next_execution_time"]) == slot + 30
+    # The catch-up firing at start-up ran like any other.
+    statuses = [wait_for(lambda e=e: (x := admin.get(f"/v1/executions/{e['id']}").json)["status"] != "running" and x)["status"]
+                for e in executions[1:]]
+    assert statuses == ["success"] * 3, statuses
 
 
 def test_functions_with_jobs(admin, function):
