@@ -7,8 +7,7 @@ import XCTest
 /// missed slots collapse into one firing.
 final class JobSchedulerTests: XCTestCase {
     var fixture: Fixture!
-    /// 2026-11-23T12:44:10Z
-    let start = Date(timeIntervalSince1970: 1_795_437_850)
+    let start = Fixture.jobClock
 
     override func setUp() async throws {
         fixture = try Fixture()
@@ -18,24 +17,12 @@ final class JobSchedulerTests: XCTestCase {
         fixture.cleanUp()
     }
 
-    func function() async throws -> Function {
-        let runtime = try await fixture.availableRuntime()
-        let draft = FunctionDraft(runtimeID: runtime.id, entry: "hello.main", code: .object(["source": .string("package")]),
-                                  package: try makeZip([("hello.py", "def main(): pass")]))
-        return try await fixture.hearth.functions.create(draft, by: Fixture.admin)
-    }
-
     func firings(_ job: Job) async throws -> Int {
         try await fixture.hearth.executions.list(by: Fixture.admin, filters: [ListFilter(field: "description", expression: "has:\(job.id)")], allProjects: false).count
     }
 
     func testEachSlotFiresOnceAndMissedSlotsFireOnce() async throws {
-        let function = try await function()
-        let job = try await fixture.hearth.jobs.create(
-            JobDraft(name: nil, functionID: function.id, functionAlias: nil, functionVersion: nil, functionInput: nil,
-                     pattern: "0 * * * *", count: nil, firstExecutionTime: nil),
-            by: Fixture.admin, now: start
-        )
+        let job = try await fixture.job(pattern: "0 * * * *", now: start)
         let firstSlot = Date(timeIntervalSince1970: 1_795_438_800)  // 13:00
         XCTAssertEqual(job.nextExecutionTime, firstSlot)
         let scheduler = fixture.hearth.jobScheduler
@@ -61,18 +48,8 @@ final class JobSchedulerTests: XCTestCase {
     }
 
     func testCountEndsTheJobAndOneShotsFireOnce() async throws {
-        let function = try await function()
-        let jobs = fixture.hearth.jobs
-        let counted = try await jobs.create(
-            JobDraft(name: nil, functionID: function.id, functionAlias: nil, functionVersion: nil, functionInput: "{\"a\": 1}",
-                     pattern: "* * * * * */30", count: 2, firstExecutionTime: nil),
-            by: Fixture.admin, now: start
-        )
-        let oneShot = try await jobs.create(
-            JobDraft(name: nil, functionID: function.id, functionAlias: nil, functionVersion: nil, functionInput: nil,
-                     pattern: nil, count: nil, firstExecutionTime: "2026-11-23 12:46:00"),
-            by: Fixture.admin, now: start
-        )
+        let counted = try await fixture.job(pattern: "* * * * * */30", count: 2, input: "{\"a\": 1}", now: start)
+        let oneShot = try await fixture.job(pattern: nil, first: "2026-11-23 12:46:00", now: start)
         for minutes in [1.0, 2.0, 3.0, 10.0] {
             try await fixture.hearth.jobScheduler.fireDue(now: start.addingTimeInterval(minutes * 60))
         }
@@ -81,7 +58,7 @@ final class JobSchedulerTests: XCTestCase {
         XCTAssertEqual(countedFirings, 2)
         XCTAssertEqual(oneShotFirings, 1)
         for job in [counted, oneShot] {
-            let stored = try await jobs.show(id: job.id, by: Fixture.admin)
+            let stored = try await fixture.hearth.jobs.show(id: job.id, by: Fixture.admin)
             XCTAssertEqual(stored.status, .done)
             XCTAssertEqual(stored.count, 0)
         }

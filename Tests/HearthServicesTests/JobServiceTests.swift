@@ -6,8 +6,7 @@ import XCTest
 /// Job updates that depend on time passing, with a clock the test sets.
 final class JobServiceTests: XCTestCase {
     var fixture: Fixture!
-    /// 2026-11-23T12:44:10Z
-    let start = Date(timeIntervalSince1970: 1_795_437_850)
+    let start = Fixture.jobClock
 
     override func setUp() async throws {
         fixture = try Fixture()
@@ -17,26 +16,12 @@ final class JobServiceTests: XCTestCase {
         fixture.cleanUp()
     }
 
-    func job(pattern: String?, first: String?) async throws -> Job {
-        let runtime = try await fixture.availableRuntime()
-        let function = try await fixture.hearth.functions.create(
-            FunctionDraft(runtimeID: runtime.id, entry: "hello.main", code: .object(["source": .string("package")]),
-                          package: try makeZip([("hello.py", "def main(): pass")])),
-            by: Fixture.admin
-        )
-        return try await fixture.hearth.jobs.create(
-            JobDraft(name: nil, functionID: function.id, functionAlias: nil, functionVersion: nil, functionInput: nil,
-                     pattern: pattern, count: nil, firstExecutionTime: first),
-            by: Fixture.admin, now: start
-        )
-    }
-
     func patch(status: String) -> JobPatch {
         JobPatch(name: nil, functionInput: nil, status: status, pattern: nil, nextExecutionTime: nil)
     }
 
     func testResumingAOneShotJobWhoseTimePassedIsRefused() async throws {
-        let job = try await job(pattern: nil, first: "2026-11-23 12:46:00")
+        let job = try await fixture.job(pattern: nil, first: "2026-11-23 12:46:00", now: start)
         let jobs = fixture.hearth.jobs
         _ = try await jobs.update(id: job.id, patch(status: "paused"), by: Fixture.admin, now: start)
         do {
@@ -54,7 +39,7 @@ final class JobServiceTests: XCTestCase {
     }
 
     func testResumingARecurringJobSkipsTheSlotsItMissed() async throws {
-        let job = try await job(pattern: "0 * * * *", first: nil)
+        let job = try await fixture.job(pattern: "0 * * * *", now: start)
         XCTAssertEqual(job.nextExecutionTime.map(Timestamp.format), "2026-11-23T13:00:00Z")
         let jobs = fixture.hearth.jobs
         _ = try await jobs.update(id: job.id, patch(status: "paused"), by: Fixture.admin, now: start)
