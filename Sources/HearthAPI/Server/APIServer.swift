@@ -45,6 +45,10 @@ public struct APIServer: Sendable {
         FunctionRoutes(service: hearth.functions, maxPackageSize: hearth.settings.maxPackageSize).register(on: table)
         FunctionWorkerRoutes(service: hearth.functions).register(on: table)
         ExecutionRoutes(service: hearth.executions).register(on: table)
+        FunctionVersionRoutes(service: hearth.functions).register(on: table)
+        AliasRoutes(service: hearth.aliases).register(on: table)
+        JobRoutes(service: hearth.jobs).register(on: table)
+        WebhookRoutes(service: hearth.webhooks, publicURL: hearth.settings.publicURL).register(on: table)
         FunctionGraphRoutes(hearth: hearth).register(on: table)
         return router
     }

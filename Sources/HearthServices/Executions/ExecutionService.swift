@@ -35,26 +35,16 @@ public struct ExecutionService: Sendable {
     ]
 
     public func create(_ draft: ExecutionDraft, by caller: Caller) async throws -> Execution {
-        if let alias = draft.functionAlias, !alias.isEmpty {
-            throw ServiceError.notFound("FunctionAlias not found [name=\(alias)]")
-        }
-        guard let functionID = draft.functionID, !functionID.isEmpty else {
-            throw ServiceError.invalidInput("Either function_alias or function_id must be provided.")
-        }
-        let version = draft.functionVersion ?? 0
-        guard version >= 0 else { throw ServiceError.invalidInput("function_version must be 0 or more, got \(version).") }
+        let target = try await functions.resolveTarget(functionID: draft.functionID, alias: draft.functionAlias, version: draft.functionVersion, by: caller)
+        let (function, version) = (target.function, target.version)
         try Limits.checkLength(draft.description, field: "description", max: 255)
-        let function = try await functions.show(id: functionID, by: caller)
-        if version > 0 {
-            throw ServiceError.notFound("FunctionVersion not found [function_id=\(functionID), version_number=\(version)]")
-        }
         guard let runtime = try await store.runtime(id: function.runtimeID), runtime.status == .available else {
             throw ServiceError.conflict("Runtime \(function.runtimeID) is not available.")
         }
         let input = ExecutionInput(draft.input)
         let sync = draft.sync ?? true
         var execution = Execution(
-            id: Identifier.make(), functionID: function.id, functionVersion: version, functionAlias: nil,
+            id: Identifier.make(), functionID: function.id, functionVersion: version, functionAlias: target.alias,
             description: draft.description, status: .running, sync: sync, input: input.stored,
             projectID: caller.projectID, createdAt: Date()
         )

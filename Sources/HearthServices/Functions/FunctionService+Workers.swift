@@ -5,7 +5,7 @@ import HearthPool
 extension FunctionService {
     /// The call a function version makes on the pool: its runtime, limits and code.
     func invocation(of function: Function, version: Int, executionID: String, input: JSONValue?, positional: Bool) -> InvocationRequest {
-        let packages = store.packages
+        let (packages, store) = (store.packages, store)
         let (functionID, md5, entry, limit) = (function.id, function.packageMD5, function.entry, settings.maxUnpackedSize)
         return InvocationRequest(
             key: FunctionKey(projectID: function.projectID, functionID: function.id, version: version),
@@ -13,7 +13,10 @@ extension FunctionService {
             limits: CgroupLimits(memory: function.memorySize, pids: settings.pidsLimit, millicpu: function.cpu),
             timeout: Double(function.timeout), input: input, positional: positional,
             code: { [store] in
-                var bundle = try FunctionCode.bundle(packages: packages, functionID: functionID, md5: md5, entry: entry, limit: limit)
+                // A numbered version runs its own snapshot, whatever the function's package is now.
+                let versionMD5 = version == 0 ? md5 : try store.versionPackageMD5(functionID: functionID, number: version)
+                guard let versionMD5 else { throw PoolError.codeUnavailable("version \(version) of function \(functionID) was deleted") }
+                var bundle = try FunctionCode.bundle(packages: packages, functionID: functionID, md5: versionMD5, entry: entry, limit: limit)
                 if let face = try store.functionGraphSettingsNow(functionID: functionID) {
                     FunctionGraphCode.apply(face, function: function, version: version, to: &bundle)
                 }
@@ -32,7 +35,7 @@ extension FunctionService {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
         try Self.checkCount(count)
         let function = try await show(id: id, by: caller)
-        try Self.checkVersion(version, of: function)
+        try await checkVersion(version, of: function)
         guard let pool else { return }
         let request = invocation(of: function, version: version, executionID: "scale-up", input: nil, positional: false)
         let added = await pool.scaleUp(request, count: count)
@@ -44,7 +47,7 @@ extension FunctionService {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
         try Self.checkCount(count)
         let function = try await show(id: id, by: caller)
-        try Self.checkVersion(version, of: function)
+        try await checkVersion(version, of: function)
         await pool?.scaleDown(FunctionKey(projectID: function.projectID, functionID: id, version: version), count: count)
     }
 
@@ -52,14 +55,15 @@ extension FunctionService {
     public func detach(id: String, version: Int = 0, by caller: Caller) async throws {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
         let function = try await show(id: id, by: caller)
-        try Self.checkVersion(version, of: function)
+        try await checkVersion(version, of: function)
         await pool?.detach(functionID: id, version: version)
     }
 
     /// Version 0 is the function itself; numbered versions must exist.
-    static func checkVersion(_ version: Int, of function: Function) throws {
-        guard version == 0 || version <= function.latestVersion else {
-            throw ServiceError.notFound("FunctionVersion not found [function_id=\(function.id), version_number=\(version)]")
+    func checkVersion(_ version: Int, of function: Function) async throws {
+        if version == 0 { return }
+        guard try await store.version(functionID: function.id, number: version) != nil else {
+            throw Self.versionNotFound(function.id, version)
         }
     }
 
