@@ -28,6 +28,8 @@ public struct Hearth: Sendable {
         jobs = JobService(store: store, functions: functions, logger: logger)
         jobScheduler = JobScheduler(store: store, executions: executions, logger: logger)
         webhooks = WebhookService(store: store, functions: functions, executions: executions, logger: logger)
-        functionGraph = FunctionGraph(store: store, settings: settings, functions: functions, executions: executions, pool: pool, logger: logger)
+        functionGraph = FunctionGraph(
+            store: store, settings: settings, functions: functions, executions: executions, aliases: aliases, pool: pool, logger: logger
+        )
     }
 }

@@ -331,3 +331,56 @@ def test_accepted_async_invocations_survive_kill_minus_nine(fresh_daemon_factory
     outputs = [json.loads(admin.get(f"/v1/executions/{rid}").json["result"])["output"]
                for rid in ids if statuses[rid] == "SUCCESS"]
     assert sorted(outputs) == sorted(set(outputs)) and len(outputs) >= 7
+
+
+def test_versions_and_aliases_are_qinlings(admin):
+    source = "def handler(event, context):\n    return '%s'\n"
+    created = create(admin, "shadowed", source % "one")
+    head = quote(urn(PROJECT, "shadowed"), safe="")
+    versions, aliases = fg_path(f"/{head}/versions"), fg_path(f"/{head}/aliases")
+    published = admin.post(versions, json={"version": "v1"})
+    assert published.status == 200 and published.json["version"] == "v1"
+    qinling_versions = admin.get(f"/v1/functions/{created['func_id']}/versions").json["function_versions"]
+    assert [v["version_number"] for v in qinling_versions] == [1]
+    # A version published through Qinling is named by its number here.
+    admin.put(fg_path(f"/{head}/code"), json={"code_type": "zip", "func_code": {"file": zip_b64({"index.py": source % "two"})}})
+    assert admin.post(f"/v1/functions/{created['func_id']}/versions", json={}).status == 201
+    names = [v["version"] for v in admin.get(versions).json["versions"]]
+    assert names == ["latest", "v1", "2"]
+    two = admin.post(invoke_path(urn(PROJECT, "shadowed", "2")), json={}, headers={"X-CFF-Request-Version": "v1"})
+    assert json.loads(two.json["result"]) == "two"
+    # A Qinling alias of the function is one here, with or without the `!`.
+    assert admin.post("/v1/aliases", json={"name": "stable", "function_id": created["func_id"], "function_version": 1}).status == 201
+    for qualifier in ("!stable", "stable"):
+        reply = admin.post(invoke_path(urn(PROJECT, "shadowed", qualifier)), json={}, headers={"X-CFF-Request-Version": "v1"})
+        assert json.loads(reply.json["result"]) == "one", qualifier
+    listed = admin.get(aliases)
+    assert listed.status == 200 and [a["name"] for a in listed.json] == ["stable"] and listed.json[0]["version"] == "v1"
+    executions = admin.get(f"/v1/executions?function_id={created['func_id']}").json["executions"]
+    assert any(e["function_alias"] == "stable" for e in executions)
+
+    other = create(admin, "neighbour")
+    cases = [
+        (admin.post(versions, json={"version": "v1"}), 409, "FSS.1062"),
+        (admin.post(versions, json={"version": "latest"}), 400, "FSS.1015"),
+        (admin.post(versions, json={"version": "7"}), 400, "FSS.1015"),
+        (admin.post(versions, json={"version": 5}), 400, "FSS.0400"),
+        (admin.post(versions, json={"version": "v9", "digest": "0" * 128}), 400, "FSS.0400"),
+        (admin.post(aliases, json={"name": "9lives", "version": "v1"}), 400, "FSS.1014"),
+        (admin.post(aliases, json={"name": "canary", "version": "v404"}), 404, "FSS.1052"),
+        (admin.post(aliases, json={"name": "canary"}), 400, "FSS.1015"),
+        (admin.post(aliases, json={"name": "canary", "version": "v1"}), 409, "FSS.1066"),
+        (admin.post(aliases, json={"name": "canary", "version": "latest", "additional_version_weights": {"v1": 50}}), 400, "FSS.1014"),
+        (admin.post(fg_path(f"/{quote(urn(PROJECT, 'neighbour'), safe='')}/aliases"), json={"name": "stable", "version": "latest"}), 409, "FSS.1063"),
+        (admin.get(fg_path(f"/{quote(urn(PROJECT, 'neighbour'), safe='')}/aliases/stable")), 404, "FSS.1053"),
+        (admin.put(fg_path(f"/{head}/aliases/stable"), json={"version": "nope"}), 404, "FSS.1052"),
+        (admin.post(fg_path(f"/{quote(urn(PROJECT, 'shadowed', 'v1'), safe='')}/versions"), json={"version": "v5"}), 400, "FSS.0400"),
+        (admin.put(fg_path(f"/{quote(urn(PROJECT, 'shadowed', 'v1'), safe='')}/code"), json={"func_code": {"file": zip_b64({"index.py": ECHO})}}), 400, "FSS.0400"),
+        (admin.delete(fg_path(f"/{quote(urn(PROJECT, 'shadowed', '!stable'), safe='')}")), 400, "FSS.0400"),
+    ]
+    for reply, status, code in cases:
+        assert_fss(reply, status, code)
+    assert other["func_urn"].endswith(":neighbour:latest")
+    assert admin.delete(fg_path(f"/{head}/aliases/stable")).status == 204
+    assert admin.delete(fg_path(f"/{head}")).status == 204
+    assert admin.get(f"/v1/functions/{created['func_id']}").status == 404

@@ -13,7 +13,9 @@ from huaweicloudsdkfunctiongraph.v2 import (
     ListFunctionsRequest, ShowFunctionConfigRequest, UpdateFunctionAsyncInvokeConfigRequest,
     UpdateFunctionAsyncInvokeConfigRequestBody, UpdateFunctionCodeRequest, UpdateFunctionCodeRequestBody,
     UpdateFunctionConfigRequest, UpdateFunctionConfigRequestBody, ShowFunctionCodeRequest,
-    ListActiveAsyncInvocationsRequest)
+    ListActiveAsyncInvocationsRequest, CreateFunctionVersionRequest, CreateFunctionVersionRequestBody,
+    ListFunctionVersionsRequest, CreateVersionAliasRequest, CreateVersionAliasRequestBody, ListVersionAliasesRequest,
+    ShowVersionAliasRequest, UpdateVersionAliasRequest, UpdateVersionAliasRequestBody, DeleteVersionAliasRequest)
 
 from functiongraph import create_credential, sdk_client, urn, wait_for_record, zip_b64
 from hearth import create_runtime, wait_for
@@ -208,6 +210,65 @@ def test_function_errors_are_not_retried_and_destinations_get_results(fg, daemon
     assert success[0]["request_context"]["request_id"] == ok_id and success[0]["request_context"]["condition"] == ""
     assert success[0]["response_context"] == {"status_code": 200, "function_error": ""}
     assert success[0]["response_payload"] == "fine"
+
+
+def test_versions_and_an_alias_invoked_through_its_urn(fg):
+    source = "def handler(event, context):\n    return ['%s', context.getVersion()]\n"
+    created = create(fg, "versioned", source % "one")
+    head = created.func_urn
+    published = fg.create_function_version(CreateFunctionVersionRequest(
+        function_urn=head, body=CreateFunctionVersionRequestBody(version="v1", description="first")))
+    assert published.version == "v1" and published.digest == created.digest
+    with pytest.raises(exceptions.ClientRequestException) as unchanged:
+        fg.create_function_version(CreateFunctionVersionRequest(function_urn=head, body=CreateFunctionVersionRequestBody(version="v1b")))
+    assert unchanged.value.status_code == 400 and unchanged.value.error_code == "FSS.1016"
+    fg.update_function_code(UpdateFunctionCodeRequest(function_urn=head, body=UpdateFunctionCodeRequestBody(
+        code_type="zip", code_filename="index.zip", func_code=FuncCode(file=zip_b64({"index.py": source % "two"})))))
+    generated = fg.create_function_version(CreateFunctionVersionRequest(function_urn=head, body=CreateFunctionVersionRequestBody()))
+    assert generated.version.startswith("v") and len(generated.version) == len("vYYYYMMDD-HHMMSS")
+    listed = fg.list_function_versions(ListFunctionVersionsRequest(function_urn=head))
+    assert [v.version for v in listed.versions] == ["latest", "v1", generated.version] and listed.count == 3
+
+    alias = fg.create_version_alias(CreateVersionAliasRequest(
+        function_urn=head, body=CreateVersionAliasRequestBody(name="prod", version="v1", description="live")))
+    assert alias.alias_urn == urn(PROJECT, "versioned", "!prod") and alias.version == "v1"
+    assert json.loads(invoke(fg, alias.alias_urn, {}).result) == ["one", "v1"]
+    assert json.loads(invoke(fg, urn(PROJECT, "versioned", "v1"), {}).result) == ["one", "v1"]
+    assert json.loads(invoke(fg, urn(PROJECT, "versioned", generated.version), {}).result) == ["two", generated.version]
+    assert json.loads(invoke(fg, head, {}).result) == ["two", "latest"]
+    request_id = async_invoke(fg, alias.alias_urn, {})
+    assert wait_for_record(sdk_records(fg, head), request_id)["status"] == "SUCCESS"
+
+    # One alias per version.
+    with pytest.raises(exceptions.ClientRequestException) as taken:
+        fg.create_version_alias(CreateVersionAliasRequest(function_urn=head, body=CreateVersionAliasRequestBody(name="beta", version="v1")))
+    assert taken.value.status_code == 409 and taken.value.error_code == "FSS.1066"
+    moved = fg.update_version_alias(UpdateVersionAliasRequest(
+        function_urn=head, alias_name="prod", body=UpdateVersionAliasRequestBody(version=generated.version)))
+    assert moved.version == generated.version
+    assert json.loads(invoke(fg, alias.alias_urn, {}).result) == ["two", generated.version]
+    aliases = fg.list_version_aliases(ListVersionAliasesRequest(function_urn=head)).body
+    assert [(a.name, a.version) for a in aliases] == [("prod", generated.version)]
+    assert fg.show_version_alias(ShowVersionAliasRequest(function_urn=head, alias_name="prod")).description == "live"
+
+    # Deleting a version an alias uses is refused; an unused one goes.
+    with pytest.raises(exceptions.ClientRequestException) as in_use:
+        fg.delete_function(DeleteFunctionRequest(function_urn=urn(PROJECT, "versioned", generated.version)))
+    assert in_use.value.status_code == 409
+    fg.delete_function(DeleteFunctionRequest(function_urn=urn(PROJECT, "versioned", "v1")))
+    with pytest.raises(exceptions.ClientRequestException) as gone:
+        invoke(fg, urn(PROJECT, "versioned", "v1"), {})
+    assert gone.value.status_code == 404 and gone.value.error_code == "FSS.1052"
+    fg.delete_version_alias(DeleteVersionAliasRequest(function_urn=head, alias_name="prod"))
+    with pytest.raises(exceptions.ClientRequestException) as no_alias:
+        invoke(fg, alias.alias_urn, {})
+    assert no_alias.value.status_code == 404 and no_alias.value.error_code == "FSS.1053"
+    # The whole function goes with its versions and aliases.
+    fg.create_version_alias(CreateVersionAliasRequest(function_urn=head, body=CreateVersionAliasRequestBody(name="last", version="latest")))
+    fg.delete_function(DeleteFunctionRequest(function_urn=head))
+    with pytest.raises(exceptions.ClientRequestException) as deleted:
+        fg.show_function_config(ShowFunctionConfigRequest(function_urn=head))
+    assert deleted.value.error_code == "FSS.1051"
 
 
 def test_update_code_and_config_then_delete(fg):

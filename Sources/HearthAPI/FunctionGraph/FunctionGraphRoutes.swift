@@ -26,6 +26,7 @@ struct FunctionGraphRoutes {
         table.path(function + "/active-async-invocations", [.get: activeAsyncRecords])
         table.path(function + "/cancel", [.post: cancel])
         table.path(function + "/async-invoke-config", [.get: showAsyncConfig, .put: updateAsyncConfig, .delete: deleteAsyncConfig])
+        registerVersions(on: table)
     }
 
     func create(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
@@ -77,7 +78,7 @@ struct FunctionGraphRoutes {
 
     func delete(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let (resolved, caller) = try await FunctionGraphRequest(request: request, context: context).resolve(functions)
-        try await functions.delete(resolved, by: caller)
+        try await hearth.functionGraph.versions.delete(resolved, by: caller)
         return .empty(.noContent)
     }
 

@@ -18,9 +18,9 @@ public struct FunctionGraphFunction: Sendable {
     public var codeSize: Int
     /// SHA-512 hex of the package.
     public var digest: String
+    public var lastModified: Date
 
     public var name: String { function.name ?? function.id }
-    public var lastModified: Date { function.updatedAt ?? function.createdAt }
 
     /// The URN, qualified with the version (`…:latest`) or not.
     public func urn(qualified: Bool) -> String {
@@ -35,7 +35,28 @@ public struct ResolvedFunction: Sendable {
     /// Qinling's version number; 0 is `latest`.
     public var version: Int
     public var versionName: String
+    /// The package that version runs (a published version keeps its snapshot).
+    public var packageMD5: String
+    /// The alias the URN named, if it named one.
+    public var alias: String?
+    /// When the version was published (the function's last change for `latest`).
+    public var modified: Date
     public var package: String { settings?.package ?? "default" }
+
+    init(function: Function, settings: FunctionGraphSettings?) {
+        self.init(function: function, settings: settings, version: 0, versionName: "latest", packageMD5: function.packageMD5,
+                  alias: nil, modified: function.updatedAt ?? function.createdAt)
+    }
+
+    init(function: Function, settings: FunctionGraphSettings?, version: Int, versionName: String, packageMD5: String, alias: String?, modified: Date) {
+        self.function = function
+        self.settings = settings
+        self.version = version
+        self.versionName = versionName
+        self.packageMD5 = packageMD5
+        self.alias = alias
+        self.modified = modified
+    }
 }
 
 /// The fields of a function create or config update, as sent (type-checked by the API).

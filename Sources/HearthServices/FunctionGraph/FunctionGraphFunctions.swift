@@ -33,13 +33,18 @@ public struct FunctionGraphFunctions: Sendable {
         for function in try await store.functions(projectID: project, name: urn.name) {
             let face = try await store.functionGraphSettings(functionID: function.id)
             guard (face?.package ?? "default") == urn.package else { continue }
+            let head = ResolvedFunction(function: function, settings: face)
             switch urn.qualifier {
             case .latest:
-                return ResolvedFunction(function: function, settings: face, version: 0, versionName: "latest")
+                return head
             case .version(let name):
+                if let resolved = try await version(named: name, of: head) { return resolved }
+                // FunctionGraph also accepts an alias without its `!`.
+                if let resolved = try await alias(named: name, of: head) { return resolved }
                 throw FunctionGraphError.versionNotFound(name)
             case .alias(let name):
-                throw FunctionGraphError.aliasNotFound(name)
+                guard let resolved = try await alias(named: name, of: head) else { throw FunctionGraphError.aliasNotFound(name) }
+                return resolved
             }
         }
         throw FunctionGraphError.functionNotFound()
@@ -87,7 +92,7 @@ public struct FunctionGraphFunctions: Sendable {
             try? await functions.delete(id: function.id, by: caller)
             throw error
         }
-        return try await view(ResolvedFunction(function: function, settings: face, version: 0, versionName: "latest"))
+        return try await view(ResolvedFunction(function: function, settings: face))
     }
 
     /// A page of the project's functions (`marker` is an offset), optionally of one package or name.
@@ -97,7 +102,7 @@ public struct FunctionGraphFunctions: Sendable {
             if let name, function.name != name { continue }
             let face = try await store.functionGraphSettings(functionID: function.id)
             if let package, (face?.package ?? "default") != package { continue }
-            all.append(try await view(ResolvedFunction(function: function, settings: face, version: 0, versionName: "latest")))
+            all.append(try await view(ResolvedFunction(function: function, settings: face)))
         }
         let page = Array(all.dropFirst(marker).prefix(maxItems))
         return (page, marker + page.count, all.count)
@@ -105,8 +110,8 @@ public struct FunctionGraphFunctions: Sendable {
 
     /// The function model of a resolved version.
     public func view(_ resolved: ResolvedFunction) async throws -> FunctionGraphFunction {
-        let (codeSize, digest) = digests.entry(functionID: resolved.function.id, md5: resolved.function.packageMD5) {
-            (try? store.packages.read(functionID: resolved.function.id, md5: resolved.function.packageMD5)) ?? Data()
+        let (codeSize, digest) = digests.entry(functionID: resolved.function.id, md5: resolved.packageMD5) {
+            (try? store.packages.read(functionID: resolved.function.id, md5: resolved.packageMD5)) ?? Data()
         }
         let face = resolved.settings
         var runtimeName = face?.runtime
@@ -118,7 +123,7 @@ public struct FunctionGraphFunctions: Sendable {
         return FunctionGraphFunction(
             function: resolved.function, package: resolved.package, runtime: runtimeName ?? "", userData: face?.userData,
             codeType: face?.codeType ?? "zip", codeFilename: face?.codeFilename, concurrency: face?.concurrency ?? -1,
-            version: resolved.versionName, codeSize: codeSize, digest: digest
+            version: resolved.versionName, codeSize: codeSize, digest: digest, lastModified: resolved.modified
         )
     }
 
@@ -165,7 +170,7 @@ public struct FunctionGraphFunctions: Sendable {
         try await store.saveFunctionGraphSettings(face)
         // The environment is set when a worker loads the code: workers of the old one must go.
         await pool?.detach(functionID: function.id, version: nil)
-        return try await view(ResolvedFunction(function: function, settings: face, version: 0, versionName: "latest"))
+        return try await view(ResolvedFunction(function: function, settings: face))
     }
 
     public func updateCode(_ resolved: ResolvedFunction, _ draft: FunctionGraphFunctionDraft, by caller: Caller) async throws -> FunctionGraphFunction {
@@ -186,7 +191,7 @@ public struct FunctionGraphFunctions: Sendable {
             try await store.saveFunctionGraphSettings(changed)
             face = changed
         }
-        return try await view(ResolvedFunction(function: function, settings: face, version: 0, versionName: "latest"))
+        return try await view(ResolvedFunction(function: function, settings: face))
     }
 
     /// Deletes the whole function (with `latest` or no qualifier).

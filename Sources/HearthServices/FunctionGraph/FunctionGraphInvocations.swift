@@ -81,8 +81,10 @@ public struct FunctionGraphInvocations: Sendable {
         }
     }
 
+    /// Through an alias, the execution records it (as a Qinling execution by alias would).
     func draft(_ resolved: ResolvedFunction, event: JSONValue, sync: Bool) -> ExecutionDraft {
-        ExecutionDraft(functionID: resolved.function.id, functionVersion: resolved.version, input: event, sync: sync)
+        if let alias = resolved.alias { return ExecutionDraft(functionAlias: alias, input: event, sync: sync) }
+        return ExecutionDraft(functionID: resolved.function.id, functionVersion: resolved.version, input: event, sync: sync)
     }
 
     /// `strategy_config.concurrency = 0` disables a function.

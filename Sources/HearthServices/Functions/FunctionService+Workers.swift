@@ -18,7 +18,8 @@ extension FunctionService {
                 guard let versionMD5 else { throw PoolError.codeUnavailable("version \(version) of function \(functionID) was deleted") }
                 var bundle = try FunctionCode.bundle(packages: packages, functionID: functionID, md5: versionMD5, entry: entry, limit: limit)
                 if let face = try store.functionGraphSettingsNow(functionID: functionID) {
-                    FunctionGraphCode.apply(face, function: function, version: version, to: &bundle)
+                    let name = version == 0 ? "latest" : try store.versionNameNow(functionID: functionID, number: version) ?? String(version)
+                    FunctionGraphCode.apply(face, function: function, versionName: name, to: &bundle)
                 }
                 return bundle
             }

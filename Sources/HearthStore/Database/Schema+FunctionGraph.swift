@@ -1,8 +1,8 @@
 import GRDB
 
 extension Schema {
-    /// The FunctionGraph face: AK/SK credentials, and per-function settings that Qinling has
-    /// no field for. Both settings tables go with their function.
+    /// The FunctionGraph face: AK/SK credentials, and per-function settings and version names
+    /// that Qinling has no field for. They go with their function (or version).
     static func createFunctionGraphTables(_ db: Database) throws {
         try db.create(table: "access_credentials") { t in
             t.primaryKey("access_key", .text)
@@ -32,6 +32,16 @@ extension Schema {
             t.column("on_failure", .text)
             t.column("created_at", .datetime).notNull()
             t.column("updated_at", .datetime).notNull()
+        }
+
+        // FunctionGraph names its versions ("v1"); Qinling numbers them. A name goes with its version.
+        try db.create(table: "functiongraph_versions") { t in
+            t.column("function_id", .text).notNull()
+            t.column("version_number", .integer).notNull()
+            t.column("name", .text).notNull()
+            t.primaryKey(["function_id", "version_number"])
+            t.uniqueKey(["function_id", "name"])
+            t.foreignKey(["function_id", "version_number"], references: "function_versions", columns: ["function_id", "version_number"], onDelete: .cascade)
         }
 
         // Async records are listed per function, newest window first.

@@ -12,3 +12,7 @@ extension FunctionGraphSettings: FetchableRecord, PersistableRecord {
 extension AsyncInvokeConfig: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "async_invoke_configs"
 }
+
+extension FunctionGraphVersionName: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "functiongraph_versions"
+}
