@@ -22,6 +22,18 @@ final class FunctionGraphTests: XCTestCase {
         XCTAssertEqual(FunctionURN.string(projectID: "p", package: "default", name: "f", qualifier: "latest"), "urn:fss:local:p:function:default:f:latest")
     }
 
+    func testVersionAndAliasNames() throws {
+        XCTAssertEqual(FunctionGraphVersions.generatedName(Date(timeIntervalSince1970: 1_704_110_645)), "v20240101-120405")
+        XCTAssertEqual(try FunctionGraphVersions.checkVersionName("v1.2-beta_3"), "v1.2-beta_3")
+        for bad in ["latest", "7", "1a", "-v", "v 1", String(repeating: "v", count: 65)] {
+            XCTAssertThrowsError(try FunctionGraphVersions.checkVersionName(bad), bad)
+        }
+        XCTAssertTrue(FunctionGraphVersions.isAliasName("prod-2_b"))
+        for bad in ["9lives", "", "has.dot", "ünï", String(repeating: "a", count: 65)] {
+            XCTAssertFalse(FunctionGraphVersions.isAliasName(bad), bad)
+        }
+    }
+
     func testRuntimeNames() {
         XCTAssertEqual(FunctionGraphRuntime.manifest(for: "Python3.9"), "python3")
         XCTAssertEqual(FunctionGraphRuntime.manifest(for: "Python3.12"), "python3")
