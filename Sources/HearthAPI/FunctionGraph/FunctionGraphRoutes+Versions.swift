@@ -29,13 +29,10 @@ extension FunctionGraphRoutes {
 
     func listVersions(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let (resolved, _) = try await FunctionGraphRequest(request: request, context: context).resolve(functions)
-        let query = request.uri.queryParameters
-        let marker = try Self.count(query["marker"], "marker", default: 0, max: Int.max)
-        var maxItems = try Self.count(query["maxitems"], "maxitems", default: 400, max: 400)
-        if maxItems == 0 { maxItems = 400 }
+        let (marker, maxItems) = try Self.page(request.uri.queryParameters)
         let page = try await versions.list(resolved, marker: marker, maxItems: maxItems)
         return .json(.object([
-            "versions": .array(page.versions.map { $0.json(qualifiedURN: false) }),
+            "versions": .array(page.items.map { $0.json(qualifiedURN: false) }),
             "next_marker": .int(Int64(page.nextMarker)), "count": .int(Int64(page.count)),
         ]))
     }

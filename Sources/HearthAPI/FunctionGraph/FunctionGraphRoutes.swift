@@ -2,6 +2,7 @@ import Foundation
 import HearthCore
 import HearthServices
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 
 /// `/v2/{project_id}/fgs`: the FunctionGraph face. Functions, invocations and async records
@@ -39,14 +40,12 @@ struct FunctionGraphRoutes {
     func list(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let caller = try FunctionGraphRequest(request: request, context: context).caller()
         let query = request.uri.queryParameters
-        let marker = try Self.count(query["marker"], "marker", default: 0, max: Int.max)
-        var maxItems = try Self.count(query["maxitems"], "maxitems", default: 400, max: 400)
-        if maxItems == 0 { maxItems = 400 }
+        let (marker, maxItems) = try Self.page(query)
         let package = query["package_name"].flatMap { $0.isEmpty ? nil : String($0) }
         let name = query["func_name"].flatMap { $0.isEmpty ? nil : String($0) }
         let page = try await functions.list(by: caller, marker: marker, maxItems: maxItems, package: package, name: name)
         return .json(.object([
-            "functions": .array(page.functions.map { $0.json(qualifiedURN: false) }),
+            "functions": .array(page.items.map { $0.json(qualifiedURN: false) }),
             "next_marker": .int(Int64(page.nextMarker)), "count": .int(Int64(page.count)),
         ]))
     }
@@ -113,6 +112,13 @@ struct FunctionGraphRoutes {
         case .int(let value)?: return Int(exactly: value)
         case let other?: throw APIError.badRequest("strategy_config.concurrency must be an integer, got a \(other.typeName).")
         }
+    }
+
+    /// `marker` (an offset) and `maxitems` (at most 400; 0 or absent is 400) of a list.
+    static func page(_ query: FlatDictionary<Substring, Substring>) throws -> (marker: Int, maxItems: Int) {
+        let marker = try count(query["marker"], "marker", default: 0, max: Int.max)
+        let maxItems = try count(query["maxitems"], "maxitems", default: 400, max: 400)
+        return (marker, maxItems == 0 ? 400 : maxItems)
     }
 
     /// A non-negative integer query parameter (the SDK sends them as strings).

@@ -28,6 +28,12 @@ public struct FunctionGraphFunction: Sendable {
     }
 }
 
+/// One page of a FunctionGraph list: `marker` is an offset; the next marker and the total come back.
+func page<T>(_ all: [T], marker: Int, maxItems: Int) -> (items: [T], nextMarker: Int, count: Int) {
+    let items = Array(all.dropFirst(marker).prefix(maxItems))
+    return (items, marker + items.count, all.count)
+}
+
 /// A function URN resolved in a project: which function, and which of its versions.
 public struct ResolvedFunction: Sendable {
     public var function: Function

@@ -96,7 +96,7 @@ public struct FunctionGraphFunctions: Sendable {
     }
 
     /// A page of the project's functions (`marker` is an offset), optionally of one package or name.
-    public func list(by caller: Caller, marker: Int, maxItems: Int, package: String?, name: String?) async throws -> (functions: [FunctionGraphFunction], nextMarker: Int, count: Int) {
+    public func list(by caller: Caller, marker: Int, maxItems: Int, package: String?, name: String?) async throws -> (items: [FunctionGraphFunction], nextMarker: Int, count: Int) {
         var all: [FunctionGraphFunction] = []
         for function in try await store.functions(.init(scope: .project(caller.projectID))) {
             if let name, function.name != name { continue }
@@ -104,8 +104,7 @@ public struct FunctionGraphFunctions: Sendable {
             if let package, (face?.package ?? "default") != package { continue }
             all.append(try await view(ResolvedFunction(function: function, settings: face)))
         }
-        let page = Array(all.dropFirst(marker).prefix(maxItems))
-        return (page, marker + page.count, all.count)
+        return page(all, marker: marker, maxItems: maxItems)
     }
 
     /// The function model of a resolved version.

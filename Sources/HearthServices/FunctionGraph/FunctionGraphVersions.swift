@@ -51,13 +51,12 @@ public struct FunctionGraphVersions: Sendable {
     }
 
     /// `latest` and the published versions, oldest first, a page at a time.
-    public func list(_ head: ResolvedFunction, marker: Int, maxItems: Int) async throws -> (versions: [FunctionGraphFunction], nextMarker: Int, count: Int) {
+    public func list(_ head: ResolvedFunction, marker: Int, maxItems: Int) async throws -> (items: [FunctionGraphFunction], nextMarker: Int, count: Int) {
         var all = [try await functions.view(head)]
         for record in try await store.versions(functionID: head.function.id) {
             if let resolved = try await functions.version(record.versionNumber, of: head) { all.append(try await functions.view(resolved)) }
         }
-        let page = Array(all.dropFirst(marker).prefix(maxItems))
-        return (page, marker + page.count, all.count)
+        return page(all, marker: marker, maxItems: maxItems)
     }
 
     /// `DELETE …/{urn}`: with `latest` or no qualifier the whole function, its versions and
