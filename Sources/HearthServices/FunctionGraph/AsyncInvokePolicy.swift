@@ -75,10 +75,13 @@ struct AsyncInvokePolicy: ExecutionAttemptHook {
         case let kind? where Self.retried.contains(where: { $0.rawValue == kind }): condition = "RetriesExhausted"
         default: condition = "FunctionError"
         }
+        // The URN the event was sent to: through its alias, its version, or latest.
         var urn = execution.functionID
         if let function = try? await store.function(id: execution.functionID) {
             let package = (try? await store.functionGraphSettings(functionID: function.id))?.package ?? "default"
-            urn = FunctionURN.string(projectID: function.projectID, package: package, name: function.name ?? function.id, qualifier: "latest")
+            let version = (try? await functions.versionName(execution.functionVersion, functionID: function.id)) ?? String(execution.functionVersion)
+            let qualifier = execution.functionAlias.map { "!\($0)" } ?? version
+            urn = FunctionURN.string(projectID: function.projectID, package: package, name: function.name ?? function.id, qualifier: qualifier)
         }
         return .object([
             "timestamp": .string(ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds])),
