@@ -11,7 +11,8 @@ PYTHON ?= /usr/bin/python3
 # Debian packages the build, the sandbox and the bundled runtimes need.
 APT_PACKAGES := libseccomp-dev libcap-dev zlib1g-dev libsqlite3-dev pkg-config python3 python3-venv nodejs curl
 # The real clients the integration tests drive (see README: why these pins).
-PIP_PACKAGES := pytest==8.3.4 requests==2.32.3 python-openstackclient==10.5.0 python-qinlingclient==5.1.1
+PIP_PACKAGES := pytest==8.3.4 requests==2.32.3 python-openstackclient==10.5.0 python-qinlingclient==5.1.1 \
+	huaweicloudsdkcore==3.1.219 huaweicloudsdkfunctiongraph==3.1.219
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

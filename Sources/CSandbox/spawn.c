@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -126,6 +127,17 @@ static int parent_failure(struct hearth_result *result, enum hearth_step step, i
     return -1;
 }
 
+/* How long the set-up in the child may take before it is killed. It normally takes a few ms. */
+#define SETUP_TIMEOUT_MS 10000
+
+/* Whether fd becomes readable (or reaches end-of-file) within timeout_ms. */
+static int wait_readable(int fd, int timeout_ms) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n;
+    do { n = poll(&p, 1, timeout_ms); } while (n < 0 && errno == EINTR);
+    return n != 0;
+}
+
 int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
     int sync_pipe[2] = {-1, -1}, error_pipe[2] = {-1, -1};
     if (pipe2(sync_pipe, O_CLOEXEC) || pipe2(error_pipe, O_CLOEXEC)) {
@@ -180,6 +192,10 @@ int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
         kill(pid, SIGKILL);
         report.step = step;
         report.error = -rc;
+    } else if (!wait_readable(error_pipe[0], SETUP_TIMEOUT_MS)) {
+        /* A child stuck before execve (a hung mount, say) must not hold this thread forever. */
+        kill(pid, SIGKILL);
+        report = (struct child_report){HEARTH_STEP_SETUP_TIMEOUT, ETIMEDOUT};
     } else {
         ssize_t n;
         do { n = read(error_pipe[0], &report, sizeof report); } while (n < 0 && errno == EINTR);

@@ -17,7 +17,7 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
         case mountPrivate = "mount_private", mountRoot = "mount_root", mountBind = "mount_bind", mountProc = "mount_proc"
         case mountDev = "mount_dev", mountTmp = "mount_tmp", pivotRoot = "pivot_root", rootReadonly = "root_readonly"
         case hostname, cgroupNamespace = "cgroup_namespace", rlimits, fds, chdir, caps, noNewPrivs = "no_new_privs", signals
-        case seccomp, exec, unknown
+        case seccomp, exec, setupTimeout = "setup_timeout", unknown
 
         init(_ step: hearth_step) {
             let all: [hearth_step: Step] = [
@@ -29,6 +29,7 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
                 HEARTH_STEP_HOSTNAME: .hostname, HEARTH_STEP_CGROUP_NS: .cgroupNamespace, HEARTH_STEP_RLIMITS: .rlimits,
                 HEARTH_STEP_FDS: .fds, HEARTH_STEP_CHDIR: .chdir, HEARTH_STEP_CAPS: .caps, HEARTH_STEP_NO_NEW_PRIVS: .noNewPrivs,
                 HEARTH_STEP_SIGNALS: .signals, HEARTH_STEP_SECCOMP: .seccomp, HEARTH_STEP_EXEC: .exec,
+                HEARTH_STEP_SETUP_TIMEOUT: .setupTimeout,
             ]
             self = all[step] ?? .unknown
         }
@@ -36,6 +37,8 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
+        case .spawn(.setupTimeout, _):
+            return "sandbox set-up did not reach execve within 10 s; the child was killed"
         case let .spawn(step, errno):
             let hint = step == .clone && (errno == EPERM || errno == EINVAL || errno == ENOSPC)
                 ? " (this kernel does not let hearthd create user namespaces: check kernel.unprivileged_userns_clone / user.max_user_namespaces, and run hearthd as root)"

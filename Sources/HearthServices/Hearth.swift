@@ -10,6 +10,11 @@ public struct Hearth: Sendable {
     public let functions: FunctionService
     public let executions: ExecutionService
     public let tokens: TokenService
+    public let aliases: AliasService
+    public let jobs: JobService
+    public let jobScheduler: JobScheduler
+    public let webhooks: WebhookService
+    public let functionGraph: FunctionGraph
     public let settings: ServiceSettings
 
     /// `pool` is nil only where no sandbox can be made (unit tests); executions then fail.
@@ -19,5 +24,12 @@ public struct Hearth: Sendable {
         functions = FunctionService(store: store, settings: settings, pool: pool, logger: logger)
         executions = ExecutionService(store: store, functions: functions, pool: pool, logger: logger)
         tokens = TokenService(store: store)
+        aliases = AliasService(store: store, functions: functions, logger: logger)
+        jobs = JobService(store: store, functions: functions, logger: logger)
+        jobScheduler = JobScheduler(store: store, executions: executions, logger: logger)
+        webhooks = WebhookService(store: store, functions: functions, executions: executions, logger: logger)
+        functionGraph = FunctionGraph(
+            store: store, settings: settings, functions: functions, executions: executions, aliases: aliases, pool: pool, logger: logger
+        )
     }
 }

@@ -42,11 +42,14 @@ struct Daemon {
         )
         settings.pidsLimit = config.pool.pidsLimit
         settings.maxUnpackedSize = config.pool.codeSize
+        settings.maxVersions = config.maxVersions
+        settings.publicURL = config.publicURL
         let hearth = Hearth(store: store, settings: settings, pool: pool, logger: logger)
         logInstalledRuntimes(logger)
         try await hearth.executions.failInterrupted()
-        Task {
+        let reconciled = Task {
             try? await hearth.runtimes.reconcileAll()
+            // Executions accepted before a stop or a crash, once their runtimes' pools are back.
             try? await hearth.executions.requeuePending()
         }
         let expiry = Task {
@@ -54,6 +57,13 @@ struct Daemon {
                 try await Task.sleep(for: .seconds(min(60, max(1, config.pool.idleTTL / 10))))
                 await pool.retireIdle()
             }
+        }
+
+        let scheduler = Task {
+            // Slots that came due while the daemon was down fire once the pools are back, not
+            // into a runtime the pool does not know yet.
+            _ = await reconciled.result
+            await hearth.jobScheduler.run()
         }
 
         let api = APIServer(
@@ -81,6 +91,7 @@ struct Daemon {
         )
         try await group.run()
         expiry.cancel()
+        scheduler.cancel()
         await pool.shutdown()
         if let path = config.unixSocket { UnixSocketFile.remove(path) }
         try? store.close()

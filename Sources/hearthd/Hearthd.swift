@@ -16,7 +16,7 @@ struct Hearthd: AsyncParsableCommand {
             X-Project-Id) and on TCP (callers need an X-Auth-Token from `hearthd token create`). \
             SIGTERM or SIGINT stops it cleanly.
             """,
-        subcommands: [TokenCommand.self, SandboxCommand.self]
+        subcommands: [TokenCommand.self, CredentialCommand.self, SandboxCommand.self]
     )
 
     @OptionGroup var options: DaemonOptions

@@ -43,6 +43,14 @@ final class SeccompProfileTests: XCTestCase {
         XCTAssertEqual(profile.name, "p")
     }
 
+    func testNetworkIsNoneUnlessTheProfileSaysHost() throws {
+        let minimal = #""defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]"#
+        XCTAssertFalse(try load("{\(minimal)}").network)
+        XCTAssertFalse(try load(#"{\#(minimal), "network": "none"}"#).network)
+        XCTAssertTrue(try load(#"{\#(minimal), "network": "host"}"#).network)
+        assertRefused(#"{\#(minimal), "network": true}"#, saying: #"network: must be "none" or "host""#)
+    }
+
     func testARuleWithTheDefaultActionIsRedundantNotAnError() throws {
         XCTAssertNoThrow(try load(#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "syscalls": [{"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}"#))
     }

@@ -49,6 +49,29 @@ struct Fixture {
     }
 }
 
+extension Fixture {
+    /// A function with a trivial `hello.main` on a fresh available runtime.
+    func function() async throws -> Function {
+        let runtime = try await availableRuntime()
+        let draft = FunctionDraft(runtimeID: runtime.id, entry: "hello.main", code: .object(["source": .string("package")]),
+                                  package: try makeZip([("hello.py", "def main(): pass")]))
+        return try await hearth.functions.create(draft, by: Self.admin)
+    }
+
+    /// A job on a fresh function, created at `now`.
+    func job(pattern: String?, count: Int? = nil, first: String? = nil, input: String? = nil, now: Date) async throws -> Job {
+        let function = try await function()
+        return try await hearth.jobs.create(
+            JobDraft(name: nil, functionID: function.id, functionAlias: nil, functionVersion: nil, functionInput: input,
+                     pattern: pattern, count: count, firstExecutionTime: first),
+            by: Self.admin, now: now
+        )
+    }
+
+    /// 2026-11-23T12:44:10Z: the clock of the job tests.
+    static let jobClock = Date(timeIntervalSince1970: 1_795_437_850)
+}
+
 /// A zip in memory with the given entries (path → contents).
 func makeZip(_ entries: [(String, String)], symlink: String? = nil) throws -> [UInt8] {
     let archive = try Archive(accessMode: .create)

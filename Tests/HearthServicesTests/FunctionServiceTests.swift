@@ -66,7 +66,8 @@ final class FunctionServiceTests: XCTestCase {
         let updated = try await fixture.hearth.functions.update(id: function.id, FunctionPatch(package: second), by: Fixture.admin)
         XCTAssertNotEqual(updated.packageMD5, function.packageMD5)
         let folder = fixture.store.packages.url(functionID: function.id, md5: updated.packageMD5).deletingLastPathComponent()
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["\(updated.packageMD5).zip"])
+        // The package in use and its unpacked copy (made when it was stored); the old one's are gone.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), [updated.packageMD5, "\(updated.packageMD5).zip"])
         try await fixture.hearth.functions.delete(id: function.id, by: Fixture.admin)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.path))
     }

@@ -17,6 +17,21 @@ final class RuntimeCatalogTests: XCTestCase {
         XCTAssertTrue(error.message.contains("installed: nodejs, python3"), error.message)
     }
 
+    func testDescriptorsAreOptInAndMustBeABoolean() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Fixture.writeManifest(in: directory, name: "plain")
+        try Fixture.writeManifest(in: directory, name: "fds", extra: #", "descriptors": true"#)
+        try Fixture.writeManifest(in: directory, name: "odd", extra: #", "descriptors": "yes""#)
+        let (found, broken) = RuntimeCatalog(directory: directory).manifests()
+        XCTAssertEqual(found.map { "\($0.name)=\($0.descriptors)" }, ["fds=true", "plain=false"])
+        XCTAssertEqual(broken.map(\.problem), [#""descriptors" must be true or false"#])
+        // The bundled python3 and shell workers take descriptors; Node cannot.
+        let bundled = RuntimeCatalog(directory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../runtimes"))
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: bundled.manifests().found.map { ($0.name, $0.descriptors) }),
+                       ["python3": true, "shell": true, "nodejs": false])
+    }
+
     func testBrokenManifestsAreReportedWithTheirFile() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -42,17 +42,16 @@ final class StoreTests: XCTestCase {
             createdAt: Date(timeIntervalSince1970: 1_795_437_840.5), updatedAt: Date(timeIntervalSince1970: -86_399.25),
             startedAt: Date(timeIntervalSince1970: 951_782_400)
         )
-        let inserted = try store.insertExecution(functionID: function.id) { read, readRuntime in
-            XCTAssertEqual(read.id, function.id)
-            XCTAssertEqual(readRuntime?.id, runtime.id)
-            return execution
-        }
-        XCTAssertEqual(inserted?.1, execution)
+        try store.insertExecution(execution, runtimeID: runtime.id) { read in XCTAssertEqual(read?.id, runtime.id) }
         let stored = try await store.execution(id: execution.id)
         XCTAssertEqual(stored, execution)
         let counted = try await store.function(id: function.id)
         XCTAssertEqual(counted?.count, 1)
-        XCTAssertNil(try store.insertExecution(functionID: Identifier.make()) { _, _ in execution })
+        var refused = execution
+        refused.id = Identifier.make()
+        XCTAssertThrowsError(try store.insertExecution(refused, runtimeID: runtime.id) { _ in throw CocoaError(.featureUnsupported) })
+        let notStored = try await store.execution(id: refused.id)
+        XCTAssertNil(notStored)
         try store.close()
     }
 

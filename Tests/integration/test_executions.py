@@ -249,5 +249,19 @@ def test_shell_runtime_runs_an_executable_in_its_package(daemon):
     result = execute(admin, function["id"], input="world")
     assert result["status"] == "success", result
     assert result["result_json"]["output"] == "hello world from the package"
-    # The log has the output and stderr, and nothing from a shell that could not find its cwd.
-    assert admin.get(f"/v1/executions/{result['id']}/log").text == "hello world from the package\nnote\n"
+    # The log has the output and stderr (stdout reaches it through the worker, which reads it
+    # as the output, so the two lines may come in either order), and nothing from a shell that
+    # could not find its cwd.
+    log = admin.get(f"/v1/executions/{result['id']}/log").text
+    assert sorted(log.splitlines()) == ["hello world from the package", "note"], log
+
+
+def test_output_before_a_crash_is_kept(admin, python_runtime):
+    source = "import os, sys\ndef main(**kw):\n    print('last words')\n    sys.stdout.flush()\n    os._exit(3)\n"
+    function = fn(admin, python_runtime, source)
+    result = execute(admin, function["id"])
+    assert result["status"] == "failed"
+    assert result["result_json"]["error"] == "crashed"
+    assert result["result_json"]["output"].startswith("Function execution failed because of too much resource consumption")
+    assert admin.get(f"/v1/executions/{result['id']}/log").text == "last words\n"
+    assert execute(admin, create_function(admin, python_runtime["id"])["id"])["status"] == "success"  # replaced

@@ -165,8 +165,10 @@ def test_each_sandbox_has_its_own_host_uid(daemon):
     try:
         import time
         def sleepers():
-            out = subprocess.run(["ps", "-eo", "uid=,comm="], capture_output=True, text=True).stdout
-            return [int(line.split()[0]) for line in out.splitlines() if line.split()[1] == "sleep"]
+            # Only these two sandboxes' sleeps: other tests on the machine may be sleeping too.
+            out = subprocess.run(["ps", "-eo", "ppid=,uid=,comm="], capture_output=True, text=True).stdout
+            rows = [line.split() for line in out.splitlines()]
+            return [int(uid) for ppid, uid, comm in rows if comm == "sleep" and int(ppid) in (first.pid, second.pid)]
         deadline = time.time() + 10
         while len(sleepers()) < 2 and time.time() < deadline:
             time.sleep(0.05)

@@ -92,10 +92,12 @@ class Worker:
     def recv(self):
         return decode_frame(self.sock)[0]
 
-    def load(self, files, entry, convention="qinling"):
+    def load(self, files, entry, convention="qinling", environment=None):
         """Load files given as {path: text} (mode 0o644) or {path: (text, mode)}."""
         files = {path: value if isinstance(value, tuple) else (value, 0o644) for path, value in files.items()}
         header = {"type": "load", "function_id": "f-1", "version": 0, "entry": entry, "convention": convention}
+        if environment is not None:
+            header["environment"] = environment
         if not self.descriptors:
             contents = [text.encode() for text, _ in files.values()]
             self.send({**header, "files": [{"path": p, "mode": mode, "size": len(c)}
@@ -182,8 +184,8 @@ def start(tmp_path):
         worker.close()
 
 
-def loaded(worker, files, entry, convention="qinling"):
-    assert worker.load(files, entry, convention) == {"type": "loaded", "ok": True}
+def loaded(worker, files, entry, convention="qinling", environment=None):
+    assert worker.load(files, entry, convention, environment) == {"type": "loaded", "ok": True}
     return worker
 
 
@@ -351,6 +353,21 @@ def test_functiongraph_context(start, runtime):
     assert output == {"id": "req-42", "greeting": "hi", "missing": "dflt", "version": "latest", "key": "",
                       "event": {"k": "v"}}
     assert worker.stdout().endswith(" req-42 INFO got v\n")
+
+
+@BOTH
+def test_load_environment_is_set_before_the_import(start, runtime):
+    files = {
+        "python3": {"index.py": "import os\nAT_IMPORT = os.environ.get('GREETING')\n"
+                                "def handler(event, context):\n"
+                                "    return [AT_IMPORT, context.getUserData('GREETING'), context.getFunctionName(), context.getPackage()]\n"},
+        "nodejs": {"index.js": "const atImport = process.env.GREETING;\n"
+                               "exports.handler = (event, context) => [atImport, context.getUserData('GREETING'),\n"
+                               "  context.getFunctionName(), context.getPackage()];\n"},
+    }[runtime]
+    worker = loaded(start(runtime), files, "index.handler", convention="functiongraph",
+                    environment={"GREETING": "from user_data", "RUNTIME_FUNC_NAME": "hello", "RUNTIME_PACKAGE": "tools"})
+    assert_ok(worker.invoke({}), ["from user_data", "from user_data", "hello", "tools"])
 
 
 @BOTH

@@ -1,5 +1,6 @@
 """What the Python-based workers share: the frames of ../PROTOCOL.md on fd 3, the descriptors that
-ride on them, and the switch of fds 1 and 2 to a call's own output pipes and back.
+ride on them, the switch of fds 1 and 2 to a call's own output pipes and back, and the loop that
+hands each message to the worker's handlers.
 
 Standard library only, and only C modules (`_socket`, `json`, `struct`): importing `socket` would
 pull in `enum` and `selectors` and cost every worker's start-up a few milliseconds.
@@ -125,3 +126,38 @@ def code_directory(fds):
     if len(fds) != 1:
         protocol_error(f"load carries {len(fds)} descriptors, expected the code directory")
     return f"/proc/self/fd/{fds[0]}"
+
+
+def serve(runtime, load, invoke):
+    """Say hello, then hand each `load` and `invoke` to its handler (message, fds) until the
+    daemon closes fd 3. Never returns."""
+    try:
+        write_frame(encode({"type": "hello", "runtime": runtime, "pid": os.getpid()}))
+        while _serve_one(load, invoke):
+            pass
+    except (BrokenPipeError, ConnectionResetError):  # the daemon went away: same as end-of-file
+        pass
+    flush_stdio()
+    # os._exit rather than sys.exit: threads or atexit hooks the function left behind must not
+    # keep a worker alive after the daemon let go of it.
+    os._exit(0)
+
+
+def _serve_one(load, invoke):
+    """Read and handle one message; False at end-of-file.
+
+    A function of its own so that nothing of the frame (which may hold a huge input) stays
+    referenced while the worker waits for the next one.
+    """
+    frame = read_frame()
+    if frame is None:
+        return False
+    message, _, fds = frame
+    kind = message.get("type")
+    if kind == "invoke":
+        invoke(message, fds)
+    elif kind == "load":
+        load(message, fds)
+    else:
+        protocol_error(f"unexpected message type {kind!r}")
+    return True

@@ -123,6 +123,8 @@ function load(message, blob) {
   } else {
     try {
       writeFiles(message.files || [], blob);
+      // FunctionGraph user_data: set before the require, since module code may read it.
+      Object.assign(process.env, message.environment || {});
       const makeCall = CONVENTIONS[message.convention];
       if (makeCall === undefined) {
         throw new Error(`unknown calling convention ${JSON.stringify(message.convention)}`);

@@ -13,14 +13,13 @@ import importlib
 import os
 import sys
 import time
-import traceback
 import types
 
 # The shared protocol module sits beside the runtime directories (runtimes/lib).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 from hearth_worker import (  # noqa: E402
     begin_call, code_directory, encode as _encode, end_call, flush_stdio as _flush_stdio,
-    protocol_error as _protocol_error, read_frame, write_frame as _write_frame,
+    serve, write_frame as _write_frame,
 )
 del sys.path[0]
 
@@ -37,26 +36,6 @@ _load_error = None
 sys.dont_write_bytecode = True
 
 
-def _serve_one():
-    """Read and handle one message; False at end-of-file.
-
-    A function of its own so that nothing of the frame (which may hold a huge input) stays
-    referenced while the worker waits for the next one.
-    """
-    frame = read_frame()
-    if frame is None:
-        return False
-    message, _, fds = frame
-    kind = message.get("type")
-    if kind == "invoke":
-        _invoke(message, fds)
-    elif kind == "load":
-        _load(message, fds)
-    else:
-        _protocol_error(f"unexpected message type {kind!r}")
-    return True
-
-
 # ---- errors ---------------------------------------------------------------------------------
 
 
@@ -70,7 +49,13 @@ def _message(error):
 
 
 def _print_exception(error):
-    """Print the traceback to stderr, without the worker's own frames at the top."""
+    """Print the traceback to stderr, without the worker's own frames at the top.
+
+    traceback is imported here, on the first error: at start-up it would cost every worker about
+    7 ms (it pulls in linecache and tokenize).
+    """
+    import traceback
+
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == _THIS_FILE:
         tb = tb.tb_next
@@ -89,6 +74,8 @@ def _load(message, fds):
         _write_frame(_encode({"type": "loaded", "ok": False, "error": "this worker is already loaded"}))
         return
     try:
+        # FunctionGraph user_data: set before the import, since module code may read it.
+        os.environ.update(message.get("environment") or {})
         function = _resolve(message.get("entry") or "", code_directory(fds))
         make_call = _CONVENTIONS.get(message.get("convention"))
         if make_call is None:
@@ -334,16 +321,7 @@ def _invoke(message, fds):
 
 
 def main():
-    try:
-        _write_frame(_encode({"type": "hello", "runtime": RUNTIME, "pid": os.getpid()}))
-        while _serve_one():
-            pass
-    except (BrokenPipeError, ConnectionResetError):  # the daemon went away: same as end-of-file
-        pass
-    _flush_stdio()
-    # os._exit rather than sys.exit: threads or atexit hooks the function left behind must not
-    # keep a worker alive after the daemon let go of it.
-    os._exit(0)
+    serve(RUNTIME, _load, _invoke)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 from hearth_worker import (  # noqa: E402
     FRAME_FD, begin_call, code_directory, encode as _encode, end_call, flush_stdio as _flush_stdio,
-    protocol_error as _protocol_error, read_frame, write_frame as _write_frame,
+    serve, write_frame as _write_frame,
 )
 del sys.path[0]
 
@@ -86,21 +86,6 @@ def _write_all(fd, data):
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def _serve_one():
-    frame = read_frame()
-    if frame is None:
-        return False
-    message, _, fds = frame
-    kind = message.get("type")
-    if kind == "invoke":
-        _invoke(message, fds)
-    elif kind == "load":
-        _load(message, fds)
-    else:
-        _protocol_error(f"unexpected message type {kind!r}")
-    return True
 
 
 # ---- load -----------------------------------------------------------------------------------
@@ -342,14 +327,7 @@ def _invoke(message, fds):
 
 
 def main():
-    try:
-        _write_frame(_encode({"type": "hello", "runtime": RUNTIME, "pid": os.getpid()}))
-        while _serve_one():
-            pass
-    except (BrokenPipeError, ConnectionResetError):
-        pass
-    _flush_stdio()
-    os._exit(0)
+    serve(RUNTIME, _load, _invoke)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ enum hearth_step {
     HEARTH_STEP_SIGNALS,        /* child: default dispositions, empty mask */
     HEARTH_STEP_SECCOMP,        /* child: installing the filter */
     HEARTH_STEP_EXEC,           /* child: execve */
+    HEARTH_STEP_SETUP_TIMEOUT,  /* parent: the child did not reach execve in time (killed) */
 };
 
 /* A bind mount into the sandbox; targets are absolute paths inside it. */

@@ -12,19 +12,32 @@ import HummingbirdCore
 ///   With `--no-auth` any token (or none) is admin of `default`, as Qinling with
 ///   `auth_enable = False` (the openstack client then sends `X-Auth-Token: notused`).
 ///
+/// - TCP, FunctionGraph paths (`/v2/…`): also `Authorization: SDK-HMAC-SHA256` signed with
+///   an operator-issued AK/SK (`SignatureAuthenticator`).
+///
 /// `/`, `/v1/` and webhook invocation need no credentials, as in Qinling.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = HearthRequestContext
 
     let tokens: TokenService
     let authEnabled: Bool
+    let signatures: SignatureAuthenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.caller = try await caller(for: request, listener: context.listener)
+        var request = request
+        if context.listener == .tcp, authEnabled, FunctionGraphErrors.isFunctionGraphPath(request.uri.path),
+            let authorization = request.headers[.authorization], authorization.hasPrefix(SignatureVerifier.algorithm)
+        {
+            context.caller = try await signatures.authenticate(&request, authorization: authorization)
+        } else {
+            context.caller = try await caller(for: request, listener: context.listener)
+        }
         if context.caller == nil, !Self.isPublic(request.uri.path) {
+            let signing = FunctionGraphErrors.isFunctionGraphPath(request.uri.path)
+                ? " or sign the request with an access/secret key pair (`hearthd credential create --project NAME`)" : ""
             let message = request.headers[.xAuthToken] == nil
-                ? "Authentication required: send an X-Auth-Token header (an operator creates one with `hearthd token create --project NAME`)."
+                ? "Authentication required: send an X-Auth-Token header (an operator creates one with `hearthd token create --project NAME`)\(signing)."
                 : "Invalid token: the X-Auth-Token is unknown or was revoked."
             throw APIError(.unauthorized, message, headers: [.wwwAuthenticate: "Token"])
         }

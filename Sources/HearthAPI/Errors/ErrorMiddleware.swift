@@ -18,6 +18,9 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
+            if FunctionGraphErrors.isFunctionGraphPath(request.uri.path) {
+                return FunctionGraphErrors.response(for: error, request: request, context: context)
+            }
             let (status, message, headers) = Self.classify(error, request: request, context: context)
             return Response.fault(status, message, headers: headers)
         }

@@ -47,21 +47,8 @@ struct FunctionRoutes {
     func show(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let caller = try context.requireCaller()
-        var download = false
-        for (key, value) in request.uri.queryParameters {
-            guard key == "download" else { throw APIError.badRequest("Unknown argument: \"\(key)\". Only \"download\" is accepted here.") }
-            guard let flag = StrictBool.parse(String(value)) else {
-                throw APIError.badRequest("download must be true or false, got '\(value)'.")
-            }
-            download = flag
-        }
-        guard download else { return .json(try await service.show(id: id, by: caller).json) }
-        let zip = try await service.package(id: id, by: caller)
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"\(id)\""],
-            body: .init(byteBuffer: ByteBuffer(bytes: zip))
-        )
+        guard try Download.requested(request.uri) else { return .json(try await service.show(id: id, by: caller).json) }
+        return Download.zip(try await service.package(id: id, by: caller), filename: id)
     }
 
     func update(_ request: Request, _ context: HearthRequestContext) async throws -> Response {

@@ -18,7 +18,7 @@ struct FunctionWorkerRoutes {
     }
 
     /// The `{version}` of a per-version path, or 0 for the function's own routes.
-    func version(_ context: HearthRequestContext) throws -> Int {
+    static func version(_ context: HearthRequestContext) throws -> Int {
         guard let text = context.parameters.get("version") else { return 0 }
         guard let number = Int(text), number >= 0 else {
             throw APIError.badRequest("The version number must be a non-negative integer, got '\(text)'.")
@@ -47,17 +47,17 @@ struct FunctionWorkerRoutes {
     }
 
     func scaleUp(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
-        try await service.scaleUp(id: try context.parameters.require("id"), version: try version(context), count: try await count(request), by: try context.requireCaller())
+        try await service.scaleUp(id: try context.parameters.require("id"), version: try Self.version(context), count: try await count(request), by: try context.requireCaller())
         return .empty(.accepted)
     }
 
     func scaleDown(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
-        try await service.scaleDown(id: try context.parameters.require("id"), version: try version(context), count: try await count(request), by: try context.requireCaller())
+        try await service.scaleDown(id: try context.parameters.require("id"), version: try Self.version(context), count: try await count(request), by: try context.requireCaller())
         return .empty(.accepted)
     }
 
     func detach(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
-        try await service.detach(id: try context.parameters.require("id"), version: try version(context), by: try context.requireCaller())
+        try await service.detach(id: try context.parameters.require("id"), version: try Self.version(context), by: try context.requireCaller())
         return .empty(.accepted)
     }
 }

@@ -37,13 +37,19 @@ public struct APIServer: Sendable {
     func makeRouter() -> Router<HearthRequestContext> {
         let router = Router(context: HearthRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: AuthMiddleware(tokens: hearth.tokens, authEnabled: listeners.authEnabled))
+        let signatures = SignatureAuthenticator(credentials: hearth.functionGraph.credentials, maxPackageSize: hearth.settings.maxPackageSize)
+        router.add(middleware: AuthMiddleware(tokens: hearth.tokens, authEnabled: listeners.authEnabled, signatures: signatures))
         let table = RouteTable(router: router)
         RootRoutes().register(on: table)
         RuntimeRoutes(service: hearth.runtimes).register(on: table)
         FunctionRoutes(service: hearth.functions, maxPackageSize: hearth.settings.maxPackageSize).register(on: table)
         FunctionWorkerRoutes(service: hearth.functions).register(on: table)
         ExecutionRoutes(service: hearth.executions).register(on: table)
+        FunctionVersionRoutes(service: hearth.functions).register(on: table)
+        AliasRoutes(service: hearth.aliases).register(on: table)
+        JobRoutes(service: hearth.jobs).register(on: table)
+        WebhookRoutes(service: hearth.webhooks, publicURL: hearth.settings.publicURL).register(on: table)
+        FunctionGraphRoutes(hearth: hearth).register(on: table)
         return router
     }
 

@@ -144,6 +144,9 @@ extension WorkerPool {
         do {
             let bundle = try request.code()
             header += [("entry", .string(bundle.entry)), ("convention", .string(bundle.convention))]
+            if !bundle.environment.isEmpty {
+                header.append(("environment", .object(bundle.environment.map { (key: $0.name, value: .string($0.value)) })))
+            }
             if worker.descriptors {
                 attachments = [try bundle.open()]
                 header.append(("fds", .int(1)))

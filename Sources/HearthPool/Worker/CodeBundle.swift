@@ -21,6 +21,9 @@ public struct CodeBundle: Sendable {
     public var entry: String
     /// `qinling` or `functiongraph`.
     public var convention: String
+    /// Variables the worker adds to its environment before importing the code (FunctionGraph
+    /// `user_data`), in order.
+    public var environment: [(name: String, value: String)] = []
 
     public init(directory: URL, entry: String, convention: String = "qinling") {
         self.directory = directory

@@ -14,6 +14,8 @@ public struct ExecutionService: Sendable {
     let logger: Logger
     let running = RunningExecutions()
     let queue: ExecutionQueue
+    /// Set once at start-up by the FunctionGraph face (`setAttemptHook`).
+    let attemptHook = AttemptHookSlot()
 
     public init(store: Store, functions: FunctionService, pool: WorkerPool?, logger: Logger) {
         self.store = store
@@ -33,34 +35,21 @@ public struct ExecutionService: Sendable {
     ]
 
     public func create(_ draft: ExecutionDraft, by caller: Caller) async throws -> Execution {
-        if let alias = draft.functionAlias, !alias.isEmpty {
-            throw ServiceError.notFound("FunctionAlias not found [name=\(alias)]")
-        }
-        guard let functionID = draft.functionID, !functionID.isEmpty else {
-            throw ServiceError.invalidInput("Either function_alias or function_id must be provided.")
-        }
-        let version = draft.functionVersion ?? 0
-        guard version >= 0 else { throw ServiceError.invalidInput("function_version must be 0 or more, got \(version).") }
+        let target = try await functions.resolveTarget(functionID: draft.functionID, alias: draft.functionAlias, version: draft.functionVersion, by: caller)
+        let (function, version) = (target.function, target.version)
         try Limits.checkLength(draft.description, field: "description", max: 255)
         let input = ExecutionInput(draft.input)
         let sync = draft.sync ?? true
-        // Made before the write, which holds the writer lock.
-        let (id, now) = (Identifier.make(), Date())
-        let stored = try store.insertExecution(functionID: functionID) { function, runtime in
-            guard caller.canRead(project: function.projectID) else { throw FunctionService.notFound(id: functionID) }
-            if version > 0 {
-                throw ServiceError.notFound("FunctionVersion not found [function_id=\(functionID), version_number=\(version)]")
-            }
+        let execution = Execution(
+            id: Identifier.make(), functionID: function.id, functionVersion: version, functionAlias: target.alias,
+            description: draft.description, status: .running, sync: sync, input: input.stored,
+            projectID: caller.projectID, createdAt: Date()
+        )
+        try store.insertExecution(execution, runtimeID: function.runtimeID) { runtime in
             guard let runtime, runtime.status == .available else {
                 throw ServiceError.conflict("Runtime \(function.runtimeID) is not available.")
             }
-            return Execution(
-                id: id, functionID: function.id, functionVersion: version, functionAlias: nil,
-                description: draft.description, status: .running, sync: sync, input: input.stored,
-                projectID: caller.projectID, createdAt: now
-            )
         }
-        guard let (function, execution) = stored else { throw FunctionService.notFound(id: functionID) }
         guard sync else {
             await queue.enqueue(.init(executionID: execution.id, lane: "\(function.id)@\(version)"))
             return execution
@@ -88,17 +77,26 @@ public struct ExecutionService: Sendable {
         }
     }
 
-    /// Runs a stored execution and records how it ended.
+    /// Runs a stored execution and records how it ended. Async executions go through the
+    /// attempt hook, if one is set (retries, event age, destinations).
     func run(_ execution: Execution, _ request: InvocationRequest) async throws -> Execution {
         var request = request
         let capture = LogCapture(limit: pool?.settings.logLimit ?? 1 << 20)
         request.log = capture
         running.started(execution.id, log: capture)
         defer { running.ended(execution.id) }
-        var execution = execution
+        if !execution.sync, let hook = attemptHook.current {
+            return try await runAttempts(execution, request, hook: hook)
+        }
+        return try await record(execution, try await attempt(execution, request))
+    }
+
+    /// One run on a pooled worker, and how it ended.
+    func attempt(_ execution: Execution, _ request: InvocationRequest) async throws -> AttemptEnding {
         let status: Execution.Status
         let result: JSONValue
         var log: String?
+        var failure: InvocationResult.Failure?
         do {
             guard let pool else { throw PoolError.runtimeUnavailable("this daemon has no sandbox") }
             let outcome = try await pool.invoke(request)
@@ -108,6 +106,7 @@ public struct ExecutionService: Sendable {
             members.append(("cold", .bool(outcome.cold)))
             result = .object(members)
             log = outcome.log
+            failure = outcome.failure
         } catch PoolError.queueFull(let waiting) where execution.sync {
             // The caller has no record yet: refuse the call and keep nothing.
             try? await store.deleteExecution(id: execution.id)
@@ -117,9 +116,15 @@ public struct ExecutionService: Sendable {
             result = .object(["output": .string("Function execution failed: \((error as? PoolError)?.description ?? "\(error)")"), "duration": .double(0)])
             logger.error("execution could not run", metadata: ["execution": "\(execution.id)", "error": "\(error)"])
         }
-        try store.finishExecution(id: execution.id, status: status, result: result.serialized, log: log)
-        execution.status = status
-        execution.result = result.serialized
+        return AttemptEnding(status: status, result: result, log: log, failure: failure)
+    }
+
+    /// Stores how an execution ended.
+    func record(_ execution: Execution, _ ending: AttemptEnding) async throws -> Execution {
+        var execution = execution
+        try store.finishExecution(id: execution.id, status: ending.status, result: ending.result.serialized, log: ending.log)
+        execution.status = ending.status
+        execution.result = ending.result.serialized
         execution.updatedAt = Date()
         return execution
     }

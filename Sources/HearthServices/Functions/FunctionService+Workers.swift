@@ -5,14 +5,24 @@ import HearthPool
 extension FunctionService {
     /// The call a function version makes on the pool: its runtime, limits and code.
     func invocation(of function: Function, version: Int, executionID: String, input: JSONValue?, positional: Bool) -> InvocationRequest {
-        let packages = store.packages
+        let (packages, store) = (store.packages, store)
         let (functionID, md5, entry, limit) = (function.id, function.packageMD5, function.entry, settings.maxUnpackedSize)
         return InvocationRequest(
             key: FunctionKey(projectID: function.projectID, functionID: function.id, version: version),
             runtimeID: function.runtimeID, executionID: executionID,
             limits: CgroupLimits(memory: function.memorySize, pids: settings.pidsLimit, millicpu: function.cpu),
             timeout: Double(function.timeout), input: input, positional: positional,
-            code: { try FunctionCode.bundle(packages: packages, functionID: functionID, md5: md5, entry: entry, limit: limit) }
+            code: { [store] in
+                // A numbered version runs its own snapshot, whatever the function's package is now.
+                let versionMD5 = version == 0 ? md5 : try store.versionPackageMD5(functionID: functionID, number: version)
+                guard let versionMD5 else { throw PoolError.codeUnavailable("version \(version) of function \(functionID) was deleted") }
+                var bundle = try FunctionCode.bundle(packages: packages, functionID: functionID, md5: versionMD5, entry: entry, limit: limit)
+                if let face = try store.functionGraphSettingsNow(functionID: functionID) {
+                    let name = version == 0 ? "latest" : try store.versionNameNow(functionID: functionID, number: version) ?? String(version)
+                    FunctionGraphCode.apply(face, function: function, versionName: name, to: &bundle)
+                }
+                return bundle
+            }
         )
     }
 
@@ -26,7 +36,7 @@ extension FunctionService {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
         try Self.checkCount(count)
         let function = try await show(id: id, by: caller)
-        try Self.checkVersion(version, of: function)
+        try await checkVersion(version, of: function)
         guard let pool else { return }
         let request = invocation(of: function, version: version, executionID: "scale-up", input: nil, positional: false)
         let added = await pool.scaleUp(request, count: count)
@@ -38,7 +48,7 @@ extension FunctionService {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
         try Self.checkCount(count)
         let function = try await show(id: id, by: caller)
-        try Self.checkVersion(version, of: function)
+        try await checkVersion(version, of: function)
         await pool?.scaleDown(FunctionKey(projectID: function.projectID, functionID: id, version: version), count: count)
     }
 
@@ -46,14 +56,15 @@ extension FunctionService {
     public func detach(id: String, version: Int = 0, by caller: Caller) async throws {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
         let function = try await show(id: id, by: caller)
-        try Self.checkVersion(version, of: function)
+        try await checkVersion(version, of: function)
         await pool?.detach(functionID: id, version: version)
     }
 
     /// Version 0 is the function itself; numbered versions must exist.
-    static func checkVersion(_ version: Int, of function: Function) throws {
-        guard version == 0 || version <= function.latestVersion else {
-            throw ServiceError.notFound("FunctionVersion not found [function_id=\(function.id), version_number=\(version)]")
+    func checkVersion(_ version: Int, of function: Function) async throws {
+        if version == 0 { return }
+        guard try await store.version(functionID: function.id, number: version) != nil else {
+            throw Self.versionNotFound(function.id, version)
         }
     }
 

@@ -102,6 +102,7 @@ public struct FunctionService: Sendable {
 
     public func update(id: String, _ patch: FunctionPatch, by caller: Caller) async throws -> Function {
         var function = try await owned(id: id, by: caller)
+        let entryBefore = function.entry
         try Limits.checkLength(patch.name, field: "name", max: 255)
         try Limits.checkLength(patch.description, field: "description", max: 255)
         let limits = try checkedLimits(cpu: patch.cpu, memorySize: patch.memorySize, timeout: patch.timeout, current: function)
@@ -138,8 +139,9 @@ public struct FunctionService: Sendable {
             store.packages.prune(functionID: id, keep: try await store.packageMD5sInUse(functionID: id))
         }
         if !patch.isMetadataOnly {
-            // Version 0 is the current package: its workers run the old code or limits.
-            await pool?.detach(functionID: id, version: 0)
+            // Version 0 is the current package: its workers run the old code or limits. Numbered
+            // versions keep their package but share the entry, which their workers have loaded.
+            await pool?.detach(functionID: id, version: function.entry != entryBefore ? nil : 0)
         }
         logger.info("function updated", metadata: ["function": "\(id)", "new_package": "\(newPackage != nil)"])
         return function

@@ -14,6 +14,10 @@ public struct ServiceSettings: Sendable {
     public var runtimesDirectory: URL
     /// Processes and threads one function's sandbox may have.
     public var pidsLimit: Int = 128
+    /// Versions one function may have at once (Qinling: 10).
+    public var maxVersions: Int = 10
+    /// The base URL callers reach this daemon at, for `webhook_url`; nil means the request's own host.
+    public var publicURL: String?
 
     public init(limits: ResourceLimits = .qinling, maxPackageSize: Int = 52_428_800, maxUnpackedSize: Int = 134_217_728, runtimesDirectory: URL) {
         self.limits = limits

@@ -7,6 +7,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: Qinling resources and API tokens", migrate: createQinlingResources)
         migrator.registerMigration("v2: durable execution queue", migrate: addExecutionStart)
+        migrator.registerMigration("v4: FunctionGraph credentials and settings", migrate: createFunctionGraphTables)
         return migrator
     }
 

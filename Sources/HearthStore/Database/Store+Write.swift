@@ -23,6 +23,12 @@ extension Store {
         }
     }
 
+    /// A read on the calling thread, for the few reads on every call's path; the same hops
+    /// as `writeNow` saved. Waits only if every reader connection is busy.
+    func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try db.read(body)
+    }
+
     static func constraintError(_ error: DatabaseError) -> any Error {
         let message = error.message ?? ""
         switch error.extendedResultCode {

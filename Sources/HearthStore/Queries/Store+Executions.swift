@@ -3,21 +3,14 @@ import GRDB
 import HearthCore
 
 extension Store {
-    /// Stores a new execution of a function and counts it against the function (or version),
-    /// as Qinling counts executions created, reading the function and its runtime in the same
-    /// transaction: one write on the call's own thread instead of two reads and a write, each
-    /// a hop to a GRDB queue and back, which were most of a warm call's cost. `make` checks
-    /// what was read and builds the row; if it throws, nothing is stored. Nil if there is no
-    /// such function.
-    public func insertExecution(
-        functionID: String, _ make: (Function, Runtime?) throws -> Execution
-    ) throws -> (Function, Execution)? {
+    /// Stores a new execution and counts it against its function (or version), as Qinling
+    /// counts executions created, reading its runtime in the same transaction for `check` (which
+    /// stores nothing if it throws): one short write on the call's own thread, with cached
+    /// statements, where a read and a write each hopping to a GRDB queue and back, with freshly
+    /// built queries and Codable encoding, were most of a warm call's cost.
+    public func insertExecution(_ execution: Execution, runtimeID: String, check: (Runtime?) throws -> Void) throws {
         try writeNow { db in
-            guard let function = try Function.fetchOne(db.cachedStatement(sql: "SELECT * FROM functions WHERE id = ?"), arguments: [functionID]) else {
-                return nil
-            }
-            let runtime = try Runtime.fetchOne(db.cachedStatement(sql: "SELECT * FROM runtimes WHERE id = ?"), arguments: [function.runtimeID])
-            let execution = try make(function, runtime)
+            try check(try Runtime.fetchOne(db.cachedStatement(sql: "SELECT * FROM runtimes WHERE id = ?"), arguments: [runtimeID]))
             try db.cachedStatement(sql: Execution.insertSQL).execute(arguments: execution.insertArguments)
             if execution.functionVersion == 0 {
                 try db.cachedStatement(sql: "UPDATE functions SET count = count + 1 WHERE id = ?").execute(arguments: [execution.functionID])
@@ -25,7 +18,6 @@ extension Store {
                 try db.cachedStatement(sql: "UPDATE function_versions SET count = count + 1 WHERE function_id = ? AND version_number = ?")
                     .execute(arguments: [execution.functionID, execution.functionVersion])
             }
-            return (function, execution)
         }
     }
 

@@ -6,8 +6,9 @@ extension Store {
         try await write { db in try function.insert(db) }
     }
 
+    /// Read on the caller's thread with a cached statement: every execution reads its function.
     public func function(id: String) async throws -> Function? {
-        try await db.read { db in try Function.fetchOne(db, key: id) }
+        try readNow { db in try Function.fetchOne(db.cachedStatement(sql: "SELECT * FROM functions WHERE id = ?"), arguments: [id]) }
     }
 
     /// Functions in creation order (Qinling's order was by UUID, i.e. random).

@@ -9,7 +9,7 @@ extension Store {
     /// Read on the caller's thread with a cached statement: every TCP request looks its token
     /// up, and GRDB's async read plus a freshly built query cost more than the request.
     public func token(secretHash: String) throws -> APIToken? {
-        try db.read { db in try APIToken.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE secret_hash = ?"), arguments: [secretHash]) }
+        try readNow { db in try APIToken.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE secret_hash = ?"), arguments: [secretHash]) }
     }
 
     public func tokens() async throws -> [APIToken] {

@@ -19,6 +19,8 @@ struct DaemonConfig {
     var maxPackageSize: Int
     var limits: ResourceLimits
     var logLevel: Logger.Level
+    var publicURL: String?
+    var maxVersions: Int
 
     static var isRoot: Bool { geteuid() == 0 }
 
@@ -48,6 +50,12 @@ struct DaemonConfig {
             memorySize: try Self.bound(options.memoryLimits ?? file.memoryLimits, name: "memory", default: qinling.memorySize),
             timeout: try Self.bound(options.timeoutLimits ?? file.timeoutLimits, name: "timeout", default: qinling.timeout)
         )
+        publicURL = options.publicUrl ?? file.publicURL
+        if let url = publicURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url)?.host == nil {
+            throw ConfigError("public_url must be an http:// or https:// URL, got '\(url)'")
+        }
+        maxVersions = options.maxVersions ?? file.maxVersions ?? 10
+        guard maxVersions >= 1 else { throw ConfigError("max_versions must be at least 1") }
         let level = options.logLevel ?? file.logLevel ?? "info"
         guard let logLevel = Logger.Level(rawValue: level) else { throw ConfigError("unknown log level '\(level)'") }
         self.logLevel = logLevel

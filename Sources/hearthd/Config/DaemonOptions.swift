@@ -50,6 +50,12 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Function timeout bounds in seconds (default: 1:5:300).", valueName: "min:default:max"))
     var timeoutLimits: String?
 
+    @Option(help: ArgumentHelp("Base URL clients reach this daemon at, for webhook_url (default: the Host of each request).", valueName: "url"))
+    var publicUrl: String?
+
+    @Option(help: ArgumentHelp("Versions one function may have at once (default: 10).", valueName: "n"))
+    var maxVersions: Int?
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default: info).", valueName: "level"))
     var logLevel: String?
 }
