@@ -2,8 +2,8 @@
 
 Each worker is started directly, without a sandbox, the way the daemon starts it: a socketpair
 whose child end is fd 3, stdout and stderr as pipes, stdin /dev/null, cwd `/`. Runtimes that take
-descriptors get the code directory with `load` and each call's stdout and stderr pipes with `invoke`;
-the others (nodejs) get the files in `load`, written under HEARTH_CODE_DIR (a scratch directory).
+descriptors (all the bundled ones) get the code directory with `load` and each call's stdout and
+stderr pipes with `invoke`; any other would get the files in `load`, written under HEARTH_CODE_DIR.
 """
 
 import json
