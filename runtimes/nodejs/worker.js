@@ -146,6 +146,16 @@ function protocolError(reason) {
   process.exit(2);
 }
 
+// The worker cannot go on (its own output is gone, say): the daemon reports the exit and
+// replaces it.
+function fatal(reason) {
+  try {
+    fs.writeSync(2, `hearth worker: ${reason}\n`);
+  } finally {
+    process.exit(1);
+  }
+}
+
 // ---- the call's output ---------------------------------------------------------------------
 
 // Calls `then` once everything written to process.stdout and process.stderr is in its pipe.
@@ -170,17 +180,25 @@ function whenWritten(then) {
 // processes and of native code goes to the call's pipe too.
 function beginCall(fds) {
   if (fds.length === 0) return;
-  descriptors.dup2(fds[0], 1);
-  descriptors.dup2(fds[1], 2);
-  descriptors.close(fds[0]);
-  descriptors.close(fds[1]);
+  try {
+    descriptors.dup2(fds[0], 1);
+    descriptors.dup2(fds[1], 2);
+    descriptors.close(fds[0]);
+    descriptors.close(fds[1]);
+  } catch (error) {
+    fatal(`cannot put the call's output on fds 1 and 2: ${error.message}`);
+  }
 }
 
 // Gives fds 1 and 2 back to the worker: from now on nothing the function left behind writes to
 // the call's pipe through them, so the daemon's read of it ends.
 function endCall() {
-  descriptors.dup2(OWN_OUTPUT[0], 1);
-  descriptors.dup2(OWN_OUTPUT[1], 2);
+  try {
+    descriptors.dup2(OWN_OUTPUT[0], 1);
+    descriptors.dup2(OWN_OUTPUT[1], 2);
+  } catch (error) { // the function closed the worker's saved descriptors
+    fatal(`cannot put its own output back on fds 1 and 2: ${error.message}`);
+  }
 }
 
 // ---- errors --------------------------------------------------------------------------------
