@@ -9,7 +9,7 @@ VENV := .venv
 PYTHON ?= /usr/bin/python3
 
 # Debian packages the build, the sandbox and the bundled runtimes need.
-APT_PACKAGES := libseccomp-dev libcap-dev zlib1g-dev libsqlite3-dev pkg-config python3 python3-venv nodejs curl
+APT_PACKAGES := libseccomp-dev libcap-dev zlib1g-dev libsqlite3-dev pkg-config python3 python3-venv nodejs gcc curl
 # The real clients the integration tests drive (see README: why these pins).
 PIP_PACKAGES := pytest==8.3.4 requests==2.32.3 python-openstackclient==10.5.0 python-qinlingclient==5.1.1 \
 	huaweicloudsdkcore==3.1.219 huaweicloudsdkfunctiongraph==3.1.219
@@ -17,6 +17,9 @@ PIP_PACKAGES := pytest==8.3.4 requests==2.32.3 python-openstackclient==10.5.0 py
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= /usr/local
+
+NODE_ADDON := runtimes/nodejs/hearth_fds.node
+NODE_INCLUDE ?= /usr/include/node
 
 .PHONY: run test bench build deps venv unit integration install clean help
 
@@ -41,10 +44,17 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+	@# N-API headers for the Node.js worker's addon: nodesource's nodejs has them, Debian's comes without.
+	@[ -e $(NODE_INCLUDE)/node_api.h ] || { $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libnode-dev; }
 	@command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6.1 or newer from swift.org"; exit 1; }
 
-build:
+build: $(NODE_ADDON)
 	swift build -c $(SWIFT_CONFIG) --product hearthd
+
+# The Node.js worker's descriptor calls (see runtimes/nodejs/fds.c): an N-API addon, plain gcc.
+$(NODE_ADDON): runtimes/nodejs/fds.c
+	gcc -shared -fPIC -O2 -Wall -I$(NODE_INCLUDE) -o $@ $<
 
 $(VENV)/.installed: Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +69,7 @@ unit:
 integration: venv build
 	HEARTHD=$(CURDIR)/$(HEARTHD) $(VENV)/bin/pytest -v -p no:cacheprovider Tests/runtimes Tests/integration
 
-install: deps
+install: deps $(NODE_ADDON)
 	swift build -c release --product hearthd
 	install -D -m 0755 .build/release/hearthd $(DESTDIR)$(PREFIX)/bin/hearthd
 	mkdir -p $(DESTDIR)$(PREFIX)/share/hearth
@@ -77,4 +87,4 @@ bench: deps venv
 	HEARTHD=$(CURDIR)/.build/release/hearthd $(VENV)/bin/python bench/executions.py
 
 clean:
-	rm -rf .build $(VENV) "$(DATA_DIR)"
+	rm -rf .build $(VENV) "$(DATA_DIR)" $(NODE_ADDON)

@@ -26,10 +26,10 @@ final class RuntimeCatalogTests: XCTestCase {
         let (found, broken) = RuntimeCatalog(directory: directory).manifests()
         XCTAssertEqual(found.map { "\($0.name)=\($0.descriptors)" }, ["fds=true", "plain=false"])
         XCTAssertEqual(broken.map(\.problem), [#""descriptors" must be true or false"#])
-        // The bundled python3 and shell workers take descriptors; Node cannot.
+        // Every bundled worker takes descriptors (nodejs through its N-API addon).
         let bundled = RuntimeCatalog(directory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../runtimes"))
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: bundled.manifests().found.map { ($0.name, $0.descriptors) }),
-                       ["python3": true, "shell": true, "nodejs": false])
+                       ["python3": true, "shell": true, "nodejs": true])
     }
 
     func testBrokenManifestsAreReportedWithTheirFile() throws {

@@ -226,6 +226,30 @@ def test_a_call_log_holds_only_its_own_output(admin, python_runtime):
     assert admin.get(f"/v1/executions/{second['id']}/log").text == "call 2\n"
 
 
+def test_a_nodejs_call_log_holds_only_its_own_output(admin):
+    """The same for Node.js: neither a child process nor a timer a call left behind writes into
+    a later call's log, and what the call printed after an await is in its own."""
+    runtime = create_runtime(admin, image="nodejs")
+    source = ("const { spawn } = require('child_process');\n"
+              "exports.main = async (context, input) => {\n"
+              "  if (input.n === 1) {\n"
+              "    spawn('/bin/sh', ['-c', 'sleep 0.5; echo late-output; echo late-error >&2'], {stdio: 'inherit'});\n"
+              "    setTimeout(() => console.log('late timer'), 500);\n"
+              "  }\n"
+              "  await new Promise((resolve) => setTimeout(resolve, 10));\n"
+              "  console.log('call', input.n);\n"
+              "  return input.n;\n"
+              "};\n")
+    function = create_function(admin, runtime["id"], files={"f.js": source}, entry="f.main")
+    first = execute(admin, function["id"], input='{"n": 1}')
+    time.sleep(1)
+    second = execute(admin, function["id"], input='{"n": 2}')
+    assert first["status"] == "success" and second["status"] == "success", (first, second)
+    assert second["result_json"]["cold"] is False  # the same worker
+    assert admin.get(f"/v1/executions/{first['id']}/log").text == "call 1\n"
+    assert admin.get(f"/v1/executions/{second['id']}/log").text == "call 2\n"
+
+
 def test_code_is_read_only(admin, python_runtime):
     source = ("import os\n"
               "def main(**kw):\n"

@@ -2,8 +2,8 @@
 
 Each worker is started directly, without a sandbox, the way the daemon starts it: a socketpair
 whose child end is fd 3, stdout and stderr as pipes, stdin /dev/null, cwd `/`. Runtimes that take
-descriptors get the code directory with `load` and each call's stdout and stderr pipes with `invoke`;
-the others (nodejs) get the files in `load`, written under HEARTH_CODE_DIR (a scratch directory).
+descriptors (all the bundled ones) get the code directory with `load` and each call's stdout and
+stderr pipes with `invoke`; any other would get the files in `load`, written under HEARTH_CODE_DIR.
 """
 
 import json
@@ -19,10 +19,10 @@ import pytest
 RUNTIMES_DIR = Path(__file__).resolve().parents[2] / "runtimes"
 COMMANDS = {
     "python3": ["/usr/bin/python3", "-I", "-S", "-u", str(RUNTIMES_DIR / "python3" / "worker.py")],
-    "nodejs": ["/usr/bin/node", str(RUNTIMES_DIR / "nodejs" / "worker.js")],
+    "nodejs": ["/usr/bin/node", "--preserve-symlinks", str(RUNTIMES_DIR / "nodejs" / "worker.js")],
 }
 # Runtimes whose manifest says "descriptors": true.
-DESCRIPTORS = {"python3", "shell"}
+DESCRIPTORS = {"python3", "shell", "nodejs"}
 PREFIX = struct.Struct(">II")
 
 
@@ -546,6 +546,29 @@ def test_node_promises_and_async_errors(start):
         assert_failed(worker.invoke(), "exception", message)
         assert message in worker.stderr()
         assert_failed(worker.invoke(), "exception", message)  # the worker survived
+
+
+def test_node_call_output_is_the_calls_own(start):
+    """What a call prints on later turns of the event loop is in its pipes before the result;
+    what a timer it left prints after the result goes to the worker's own stdout."""
+    files = {"out.js": "exports.main = async () => {\n"
+                       "  console.log('before the await');\n"
+                       "  await new Promise((r) => setTimeout(r, 20));\n"
+                       "  process.stdout.write('x'.repeat(30000) + '\\n');\n"
+                       "  console.error('after the await');\n"
+                       "  setTimeout(() => console.log('too late'), 100);\n"
+                       "  return 'done';\n"
+                       "};\n"}
+    worker = loaded(start("nodejs"), files, "out.main")
+    assert_ok(worker.invoke(), "done")
+    call_stdout, call_stderr = (output.decode() for output in worker.call_output)
+    assert call_stdout == "before the await\n" + "x" * 30000 + "\n"
+    assert call_stderr == "after the await\n"
+    worker.call_output = [b"", b""]
+    time.sleep(0.3)
+    assert worker.stdout() == "too late\n"
+    assert_ok(worker.invoke(), "done")  # and the next call has a log of its own again
+    assert worker.call_output[0].decode().startswith("before the await\n")
 
 
 def test_node_qinling_context(start):
