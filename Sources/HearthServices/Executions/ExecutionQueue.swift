@@ -42,8 +42,6 @@ actor ExecutionQueue {
         return false
     }
 
-    var waitingCount: Int { waiting.values.reduce(0) { $0 + $1.count } }
-
     private func dispatch(_ lane: String) {
         while running[lane, default: 0] < perFunction, var entries = waiting[lane], !entries.isEmpty {
             let entry = entries.removeFirst()
