@@ -49,32 +49,32 @@ extension WorkerPool {
             ("positional", .bool(request.positional)), ("timeout", .double(request.timeout)),
             ("function_id", .string(request.key.functionID)), ("version", .int(Int64(request.key.version))),
         ]
-        let outcome: WorkerChannel.Outcome
+        var fields = header
+        var attachments: [Int32] = []
+        var callOutput: Int32?
         if worker.descriptors {
             // The call's own pipe, as its stdout and its stderr (one pipe, so that the two
             // interleave in order), on the worker's fds 1 and 2 for the call only: the log is
             // exactly what was written during the call, whatever process wrote it.
-            var pipeFDs: [Int32] = [-1, -1]
-            guard pipe(&pipeFDs) == 0 else {
+            do {
+                let ends = try closedOnExecPipe()
+                let stderrEnd = fcntl(ends.write, F_DUPFD_CLOEXEC, 0)
+                guard stderrEnd >= 0 else {
+                    let code = errno
+                    close(ends.read); close(ends.write)
+                    throw PoolError.workerStartFailed("dup: \(String(cString: strerror(code)))")
+                }
+                (attachments, callOutput) = ([ends.write, stderrEnd], ends.read)
+            } catch {
                 release(worker, key: request.key, healthy: true)
-                throw PoolError.workerStartFailed("pipe: \(String(cString: strerror(errno)))")
+                throw error
             }
-            let stderrFD = fcntl(pipeFDs[1], F_DUPFD_CLOEXEC, 0)
-            for fd in pipeFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            guard stderrFD >= 0 else {
-                for fd in pipeFDs { close(fd) }
-                release(worker, key: request.key, healthy: true)
-                throw PoolError.workerStartFailed("dup: \(String(cString: strerror(errno)))")
-            }
-            outcome = await worker.channel.exchange(
-                WorkerFrame(header: .object(header + [("fds", .int(2))])), attachments: [pipeFDs[1], stderrFD], callOutput: pipeFDs[0],
-                deadline: started + .seconds(request.timeout), log: log
-            )
-        } else {
-            outcome = await worker.channel.exchange(
-                WorkerFrame(header: .object(header)), deadline: started + .seconds(request.timeout), log: log
-            )
+            fields.append(("fds", .int(2)))
         }
+        let outcome = await worker.channel.exchange(
+            WorkerFrame(header: .object(fields)), attachments: attachments, callOutput: callOutput,
+            deadline: started + .seconds(request.timeout), log: log
+        )
         let elapsed = (ContinuousClock.now - started).seconds
         switch outcome {
         case .frame(let frame) where frame.type == "result":

@@ -41,16 +41,17 @@ public final class Worker: @unchecked Sendable {
     /// (it blocks for milliseconds), never on the cooperative pool.
     static func start(id: String, template: WorkerTemplate, sandbox: Sandbox, profile: SeccompProfile, settings: PoolSettings) async throws -> Worker {
         var control: [Int32] = [-1, -1]
-        var output: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &control) == 0 else {
             throw PoolError.workerStartFailed("socketpair: \(String(cString: strerror(errno)))")
         }
-        guard pipe(&output) == 0 else {
+        let output: [Int32]
+        do {
+            let ends = try closedOnExecPipe()
+            output = [ends.read, ends.write]
+        } catch {
             close(control[0]); close(control[1])
-            throw PoolError.workerStartFailed("pipe: \(String(cString: strerror(errno)))")
+            throw error
         }
-        // The spawn closes every other fd in the child; this keeps them out of anything else.
-        for fd in output { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let (theirControl, theirOutput) = (control[1], output[1])
         let spec = template.sandboxSpec(limits: CgroupLimits(memory: settings.genericMemory, pids: settings.pidsLimit, millicpu: 1000), settings: settings, profile: profile)
         let spawned: Result<SandboxedProcess, SandboxError> = await withCheckedContinuation { continuation in

@@ -68,15 +68,15 @@ final class WorkerChannel: @unchecked Sendable {
 
     /// Takes ownership of both fds.
     init(control: Int32, output: Int32) throws {
-        var pair: [Int32] = [-1, -1]
-        guard pipe(&pair) == 0 else {
+        do {
+            (wake, wakeWrite) = try closedOnExecPipe()
+        } catch {
             Glibc.close(control)
             Glibc.close(output)
-            throw PoolError.workerStartFailed("pipe: \(String(cString: strerror(errno)))")
+            throw error
         }
         self.control = control
         self.output = output
-        (wake, wakeWrite) = (pair[0], pair[1])
         for fd in [control, output, wake, wakeWrite] {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
