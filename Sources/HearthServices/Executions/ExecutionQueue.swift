@@ -1,4 +1,5 @@
 import Foundation
+import HearthCore
 
 /// Async executions that wait for a worker, in the order they were accepted, with at most
 /// `perFunction` of one function version running at once.
@@ -13,6 +14,11 @@ actor ExecutionQueue {
         var executionID: String
         /// Function and version: calls of one are limited together.
         var lane: String
+
+        init(_ execution: Execution) {
+            executionID = execution.id
+            lane = "\(execution.functionID)@\(execution.functionVersion)"
+        }
     }
 
     private let perFunction: Int

@@ -51,7 +51,7 @@ public struct ExecutionService: Sendable {
             }
         }
         guard sync else {
-            await queue.enqueue(.init(executionID: execution.id, lane: "\(function.id)@\(version)"))
+            await queue.enqueue(.init(execution))
             return execution
         }
         let request = functions.invocation(of: function, version: version, executionID: execution.id, input: input.value, positional: input.positional)
@@ -175,7 +175,7 @@ public struct ExecutionService: Sendable {
     public func requeuePending() async throws {
         let pending = try await store.pendingExecutions()
         for execution in pending {
-            await queue.enqueue(.init(executionID: execution.id, lane: "\(execution.functionID)@\(execution.functionVersion)"))
+            await queue.enqueue(.init(execution))
         }
         if !pending.isEmpty { logger.notice("async executions queued again after a restart", metadata: ["count": "\(pending.count)"]) }
     }
