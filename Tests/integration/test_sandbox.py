@@ -166,9 +166,11 @@ def test_each_sandbox_has_its_own_host_uid(daemon):
         import time
         def sleepers():
             # Only these two sandboxes' sleeps: other tests on the machine may be sleeping too.
-            out = subprocess.run(["ps", "-eo", "ppid=,uid=,comm="], capture_output=True, text=True).stdout
+            # Each sleep is the child of its sandbox's hearth-init, the child of `sandbox run`.
+            out = subprocess.run(["ps", "-eo", "pid=,ppid=,uid=,comm="], capture_output=True, text=True).stdout
             rows = [line.split() for line in out.splitlines()]
-            return [int(uid) for ppid, uid, comm in rows if comm == "sleep" and int(ppid) in (first.pid, second.pid)]
+            inits = {int(pid) for pid, ppid, uid, comm in rows if comm == "hearth-init" and int(ppid) in (first.pid, second.pid)}
+            return [int(uid) for pid, ppid, uid, comm in rows if comm == "sleep" and int(ppid) in inits]
         deadline = time.time() + 10
         while len(sleepers()) < 2 and time.time() < deadline:
             time.sleep(0.05)
