@@ -5,7 +5,9 @@ import PackageDescription
 // -static, beside hearthd: a sandbox has no Swift runtime to link it against.
 // Layers point one way: hearthd → HearthAPI → HearthServices → HearthStore → HearthCore.
 // Only HearthAPI imports Hummingbird; only HearthStore imports GRDB. HearthZip, beside them,
-// depends on nothing but zlib, so that a fuzzer can build and drive it alone.
+// depends on nothing but zlib, so that a fuzzer can build and drive it alone. HearthWire holds
+// what HearthAPI reads from request bytes without the server (bodies, AK/SK signatures, times),
+// so that a fuzzer can drive those parsers without building Hummingbird.
 let package = Package(
     name: "hearth",
     platforms: [.macOS(.v14)],
@@ -71,14 +73,21 @@ let package = Package(
             ]
         ),
         .target(
+            name: "HearthWire",
+            dependencies: [
+                "HearthCore",
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ]
+        ),
+        .target(
             name: "HearthAPI",
             dependencies: [
                 "HearthCore",
+                "HearthWire",
                 "HearthServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -115,6 +124,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "HearthAPITests", dependencies: ["HearthAPI", "HearthCore"]),
+        .testTarget(name: "HearthAPITests", dependencies: ["HearthAPI", "HearthWire", "HearthCore"]),
     ]
 )

@@ -1,5 +1,6 @@
 @testable import HearthAPI
 import HearthCore
+import HearthWire
 import XCTest
 
 final class BodyReaderTests: XCTestCase {
@@ -23,6 +24,26 @@ final class BodyReaderTests: XCTestCase {
         XCTAssertTrue(try BodyReader.multipart(Array("garbage".utf8), contentType: "multipart/form-data; boundary=x").names.isEmpty)
     }
 
+    /// Found by `hearth-fuzz multipart`: MultipartKit 4.7.1 traps (and hearthd died) on a
+    /// header-name byte of 0x80 or more and on an empty boundary. Refused before it parses.
+    func testMultipartThatMadeMultipartKitTrapIsABadRequest() throws {
+        let notASCII = Array("--xyz\r\nContent-Disposition".utf8) + [0xE0, 0xE0] + Array(": form-data; name=\"a\"\r\n\r\nx\r\n--xyz--\r\n".utf8)
+        XCTAssertThrowsError(try BodyReader.multipart(notASCII, contentType: "multipart/form-data; boundary=xyz")) {
+            XCTAssertTrue(($0 as! APIError).message.contains("header name has a byte that is not ASCII"), "\($0)")
+        }
+        // The same byte in a part's body or in a header value is fine.
+        let inValues = Array("--xyz\r\nContent-Disposition: form-data; name=\"caf\u{e9}\"; filename=\"\u{e9}.zip\"\r\n\r\n\u{e9}\r\n--xyz--\r\n".utf8)
+        XCTAssertEqual(try BodyReader.multipart(inValues, contentType: "multipart/form-data; boundary=xyz").file("caf\u{e9}"), Array("\u{e9}".utf8))
+        for contentType in ["multipart/form-data; boundary=\"\"", "multipart/form-data; boundary=" + String(repeating: "b", count: 71)] {
+            XCTAssertThrowsError(try BodyReader.multipart(Array("--\r\n".utf8), contentType: contentType)) {
+                XCTAssertTrue(($0 as! APIError).message.contains("1 to 70 characters"), "\($0)")
+            }
+        }
+        let longest = String(repeating: "b", count: 70)
+        let body = Array("--\(longest)\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--\(longest)--\r\n".utf8)
+        XCTAssertEqual(try BodyReader.multipart(body, contentType: "multipart/form-data; boundary=\(longest)").int("a"), 1)
+    }
+
     func testFormDecoding() throws {
         let fields = try BodyReader.form(Array("cpu=200&name=a+b%21&empty=&flag".utf8))
         XCTAssertEqual(try fields.int("cpu"), 200)
@@ -36,8 +57,8 @@ final class BodyReaderTests: XCTestCase {
         XCTAssertTrue(try BodyReader.json(Array("  ".utf8)).names.isEmpty)
         XCTAssertThrowsError(try BodyReader.json(Array("[1]".utf8)))
         XCTAssertThrowsError(try BodyReader.json(Array("{".utf8)))
-        XCTAssertTrue(BodyReader.looksLikeJSONObject(Array(" {\"a\": 1}".utf8)))
-        XCTAssertFalse(BodyReader.looksLikeJSONObject(Array("a=1".utf8)))
+        XCTAssertTrue(BodyDecoder.looksLikeJSONObject(Array(" {\"a\": 1}".utf8)))
+        XCTAssertFalse(BodyDecoder.looksLikeJSONObject(Array("a=1".utf8)))
     }
 
     func testFieldReadersNameTheWrongField() throws {
@@ -54,9 +75,9 @@ final class BodyReaderTests: XCTestCase {
     }
 
     func testHeaderParameters() {
-        XCTAssertEqual(BodyReader.parameter("boundary", in: "multipart/form-data; boundary=\"ab c\""), "ab c")
-        XCTAssertEqual(BodyReader.parameter("name", in: "form-data; name=\"package\"; filename=\"x.zip\""), "package")
-        XCTAssertNil(BodyReader.parameter("filename", in: "form-data; name=\"a\""))
+        XCTAssertEqual(BodyDecoder.parameter("boundary", in: "multipart/form-data; boundary=\"ab c\""), "ab c")
+        XCTAssertEqual(BodyDecoder.parameter("name", in: "form-data; name=\"package\"; filename=\"x.zip\""), "package")
+        XCTAssertNil(BodyDecoder.parameter("filename", in: "form-data; name=\"a\""))
     }
 
     func testPublicPaths() {

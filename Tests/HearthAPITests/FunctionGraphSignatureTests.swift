@@ -1,4 +1,5 @@
 @testable import HearthAPI
+import HearthWire
 import XCTest
 
 /// Known answers computed with huaweicloudsdkcore 3.1.219's own `Signer` for the same request,
@@ -84,5 +85,21 @@ final class FunctionGraphSignatureTests: XCTestCase {
         for bad in ["", "yesterday", "2024-13-01T00:00:00", "2024-01-01T00:00:00junk", "2024-01-01T00"] {
             XCTAssertNil(FunctionGraphTime.parse(bad), bad)
         }
+    }
+
+    /// Found by `hearth-fuzz time` and `signature`: Foundation's Calendar rolled impossible
+    /// dates into real ones (February 30th into March) and counted years before 1582 as
+    /// Julian; `Int()` let a sign stand in for a digit of X-Sdk-Date.
+    func testTimesAreRealTimesInTheGregorianCalendar() {
+        for bad in ["2024-02-30", "2023-02-29T00:00:00", "2024-04-31 12:00:00", "2024-01-01T24:00:00", "2024-01-01T00:00:60"] {
+            XCTAssertNil(FunctionGraphTime.parse(bad), bad)
+        }
+        XCTAssertEqual(FunctionGraphTime.parse("1500-01-01").map(FunctionGraphTime.record), "1500-01-01T00:00:00")
+        XCTAssertEqual(FunctionGraphTime.parse("0000-01-04").map(FunctionGraphTime.record), "0000-01-04T00:00:00")
+        XCTAssertEqual(FunctionGraphTime.parse("2024-02-29T23:59:59").map(FunctionGraphTime.record), "2024-02-29T23:59:59")
+        for bad in ["20261323T123820Z", "20260230T123820Z", "20261123T243820Z", "+2021123T123820Z", "2026-123T123820Z", "20261123T12382+Z"] {
+            XCTAssertNil(SignatureVerifier.parseDate(bad), bad)
+        }
+        XCTAssertEqual(SignatureVerifier.parseDate("20240229T000000Z")?.timeIntervalSince1970, 1_709_164_800)
     }
 }

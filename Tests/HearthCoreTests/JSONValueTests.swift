@@ -27,6 +27,16 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse("-0"), .int(0))
     }
 
+    /// Found by `hearth-fuzz json`: `1e400` became infinity, serialised as `Infinity`, which
+    /// no strict reader (this one included) takes back.
+    func testNumbersBeyondDoubleAreRefusedNotInfinity() throws {
+        for text in ["1e400", "-1e400", "[1, 44444020e044444444]"] {
+            XCTAssertThrowsError(try JSONValue.parse(text), text) { XCTAssertTrue("\($0)".contains("number out of range"), "\($0)") }
+        }
+        XCTAssertEqual(try JSONValue.parse("1e-400"), .double(0))
+        XCTAssertEqual(try JSONValue.parse("1.7976931348623157e308"), .double(.greatestFiniteMagnitude))
+    }
+
     func testLastDuplicateKeyWins() throws {
         XCTAssertEqual(try JSONValue.parse(#"{"a": 1, "a": 2}"#)["a"], .int(2))
     }

@@ -18,6 +18,17 @@ final class SupportTests: XCTestCase {
         }
     }
 
+    /// The proleptic Gregorian calendar throughout, and only real wall-clock times.
+    func testTimestampSecondsOfARealTimeOnly() {
+        XCTAssertEqual(Timestamp.seconds(year: 2026, month: 11, day: 23, hour: 12, minute: 44), 1_795_437_840)
+        XCTAssertEqual(Timestamp.seconds(year: 2000, month: 2, day: 29), 951_782_400)
+        XCTAssertEqual(Timestamp.seconds(year: 1500, month: 1, day: 1).map { Timestamp.format(Date(timeIntervalSince1970: Double($0))) }, "1500-01-01T00:00:00Z")
+        for (y, m, d, h, mi, s) in [(2026, 2, 29, 0, 0, 0), (2100, 2, 29, 0, 0, 0), (2026, 4, 31, 0, 0, 0), (2026, 13, 1, 0, 0, 0), (2026, 0, 1, 0, 0, 0),
+                                    (2026, 1, 0, 0, 0, 0), (2026, 1, 1, 24, 0, 0), (2026, 1, 1, 0, 60, 0), (2026, 1, 1, 0, 0, 60)] {
+            XCTAssertNil(Timestamp.seconds(year: y, month: m, day: d, hour: h, minute: mi, second: s), "\(y)-\(m)-\(d) \(h):\(mi):\(s)")
+        }
+    }
+
     func testListFilterSyntax() {
         XCTAssertEqual(ListFilter(field: "status", expression: "in:failed,error"), ListFilter(field: "status", op: .in, values: ["failed", "error"]))
         XCTAssertEqual(ListFilter(field: "d", expression: "has:Job"), ListFilter(field: "d", op: .has, values: ["Job"]))

@@ -1,5 +1,6 @@
 import HearthCore
 import HearthServices
+import HearthWire
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore

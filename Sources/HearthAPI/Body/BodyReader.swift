@@ -1,9 +1,10 @@
 import HearthCore
+import HearthWire
 import Hummingbird
-import MultipartKit
 import NIOCore
 
-/// Reads a request body into `RequestFields`, bounded in size, by its Content-Type.
+/// Reads a request body into `RequestFields`, bounded in size, by its Content-Type. The
+/// decoding itself is `BodyDecoder` (HearthWire), which the fuzz targets drive.
 enum BodyReader {
     /// Collects at most `limit` bytes; more is a 413 that names the limit.
     static func collect(_ request: Request, limit: Int, what: String) async throws -> ByteBuffer {
@@ -16,102 +17,27 @@ enum BodyReader {
 
     static func fields(of request: Request, limit: Int, what: String) async throws -> RequestFields {
         let buffer = try await collect(request, limit: limit, what: what)
-        let bytes = Array(buffer.readableBytesView)
-        let contentType = request.headers[.contentType] ?? ""
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        switch mediaType {
-        case "multipart/form-data":
-            return try multipart(bytes, contentType: contentType)
-        case "application/x-www-form-urlencoded" where !looksLikeJSONObject(bytes):
-            return try form(bytes)
-        default:
-            return try json(bytes)
-        }
+        return try decoded { () throws(BodyError) in try BodyDecoder.fields(Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "") }
     }
 
-    /// `curl -d '{…}'` labels a JSON body as a form; no form field name starts with `{`.
-    static func looksLikeJSONObject(_ bytes: [UInt8]) -> Bool {
-        bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{")
-    }
-
-    /// A JSON object body. An empty body counts as `{}`: the Qinling client sends
-    /// `Content-Type: application/json` even with nothing to send.
     static func json(_ bytes: [UInt8]) throws -> RequestFields {
-        if bytes.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return RequestFields() }
-        let value: JSONValue
-        do {
-            value = try JSONValue.parse(bytes)
-        } catch {
-            throw APIError.badRequest("Request body is not valid JSON: \(error).")
-        }
-        guard let members = value.objectMembers else {
-            throw APIError.badRequest("Request body must be a JSON object, got a \(value.typeName).")
-        }
-        return RequestFields(entries: members.map { (name: $0.key, value: .json($0.value)) })
+        try decoded { () throws(BodyError) in try BodyDecoder.json(bytes) }
     }
 
     static func form(_ bytes: [UInt8]) throws -> RequestFields {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw APIError.badRequest("Form body is not UTF-8 text.")
-        }
-        var entries: [(name: String, value: RequestFields.Value)] = []
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = formDecode(parts[0]), let value = formDecode(parts.count > 1 ? parts[1] : "") else {
-                throw APIError.badRequest("Form body has a malformed percent-escape in '\(pair)'.")
-            }
-            entries.append((name: name, value: .text(value)))
-        }
-        return RequestFields(entries: entries)
-    }
-
-    /// `application/x-www-form-urlencoded` decoding: `+` is a space, then percent-escapes.
-    static func formDecode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        try decoded { () throws(BodyError) in try BodyDecoder.form(bytes) }
     }
 
     static func multipart(_ bytes: [UInt8], contentType: String) throws -> RequestFields {
-        guard let boundary = parameter("boundary", in: contentType) else {
-            throw APIError.badRequest("multipart/form-data body without a boundary parameter in Content-Type.")
-        }
-        let parser = MultipartParser(boundary: boundary)
-        var entries: [(name: String, value: RequestFields.Value)] = []
-        var headers: [(String, String)] = []
-        var body: [UInt8] = []
-        parser.onHeader = { name, value in headers.append((name, value)) }
-        parser.onBody = { buffer in body.append(contentsOf: buffer.readableBytesView) }
-        parser.onPartComplete = {
-            let disposition = headers.last(where: { $0.0.lowercased() == "content-disposition" })?.1 ?? ""
-            if let name = parameter("name", in: disposition) {
-                let filename = parameter("filename", in: disposition)
-                if filename == nil, let text = String(validating: body, as: UTF8.self) {
-                    entries.append((name: name, value: .text(text)))
-                } else {
-                    entries.append((name: name, value: .part(bytes: body, filename: filename)))
-                }
-            }
-            headers = []
-            body = []
-        }
-        do {
-            try parser.execute(bytes)
-        } catch {
-            throw APIError.badRequest("Malformed multipart/form-data body: \(error).")
-        }
-        return RequestFields(entries: entries)
+        try decoded { () throws(BodyError) in try BodyDecoder.multipart(bytes, contentType: contentType) }
     }
 
-    /// A `key=value` or `key="value"` parameter of a header such as Content-Disposition.
-    static func parameter(_ key: String, in header: String) -> String? {
-        for piece in header.split(separator: ";").dropFirst() {
-            let pair = piece.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == key else { continue }
-            var value = pair[1].trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            return value
+    /// A body that cannot be read is the caller's mistake: a 400 with the decoder's message.
+    private static func decoded(_ decode: () throws(BodyError) -> BodyDecoder.Fields) throws -> RequestFields {
+        do {
+            return RequestFields(entries: try decode())
+        } catch {
+            throw APIError.badRequest(error.message)
         }
-        return nil
     }
 }
-
-import Foundation

@@ -1,18 +1,13 @@
 import HearthCore
+import HearthWire
 
 /// The fields of a request body, whichever way it was sent: a JSON object, an HTML form, or
 /// multipart form data (the only way to send a function package). Qinling's function
 /// endpoints take all three, and its client sends numbers as strings and nulls for fields it
 /// leaves out, so every reader accepts those and says exactly which field is wrong otherwise.
 struct RequestFields: Sendable {
-    enum Value: Sendable {
-        /// A member of a JSON object body.
-        case json(JSONValue)
-        /// A form field or a multipart part without a file name.
-        case text(String)
-        /// A multipart part with its raw bytes (files, and parts that are not UTF-8).
-        case part(bytes: [UInt8], filename: String?)
-    }
+    /// As `BodyDecoder` (HearthWire) reads it.
+    typealias Value = BodyField
 
     private(set) var entries: [(name: String, value: Value)] = []
 

@@ -1,6 +1,7 @@
 import Foundation
 import HearthCore
 import HearthServices
+import HearthWire
 
 extension FunctionGraphFunction {
     /// FunctionGraph's function model. `func_urn` is qualified (`…:latest`) except in lists.

@@ -2,6 +2,7 @@ import Foundation
 import HearthCore
 import HearthServices
 import HearthStore
+import HearthWire
 import Hummingbird
 import HummingbirdCore
 import NIOCore

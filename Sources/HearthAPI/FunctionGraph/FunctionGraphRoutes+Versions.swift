@@ -1,6 +1,7 @@
 import Foundation
 import HearthCore
 import HearthServices
+import HearthWire
 import Hummingbird
 
 /// Versions and aliases.

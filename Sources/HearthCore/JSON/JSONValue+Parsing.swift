@@ -234,6 +234,9 @@ private struct JSONParser {
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let int = Int64(text) { return .int(int) }
         guard let double = Double(text) else { throw JSONParseError(reason: "invalid number", offset: start) }
+        // `1e400` is valid JSON text but no double: it would become infinity, which JSON
+        // cannot write back (Python writes `Infinity`, which no strict reader takes).
+        guard double.isFinite else { throw JSONParseError(reason: "number out of range (beyond ±1.8e308)", offset: start) }
         return .double(double)
     }
 

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import HearthCore
 
 /// Checks an `Authorization: SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…` header
 /// the way huaweicloudsdkcore's signer builds it (`signer/signer.py`):
@@ -10,21 +10,23 @@ import Foundation
 ///
 /// CanonicalURI is each path segment percent-decoded then RFC 3986-encoded, always ending in
 /// `/`; CanonicalQuery the decoded pairs sorted and encoded the same way. Pure: the caller
-/// supplies the request's parts and the secret.
-struct SignatureVerifier {
-    struct Authorization: Equatable {
-        var accessKey: String
-        var signedHeaders: [String]
-        var signature: String
+/// supplies the request's parts and the secret. This half reads the untrusted text (the
+/// header, the date, the path and query); the hashing is `SignatureVerifier+Crypto` in
+/// HearthAPI, so that the fuzz targets need no Crypto.
+public struct SignatureVerifier {
+    public struct Authorization: Equatable, Sendable {
+        public var accessKey: String
+        public var signedHeaders: [String]
+        public var signature: String
     }
 
-    static let algorithm = "SDK-HMAC-SHA256"
+    public static let algorithm = "SDK-HMAC-SHA256"
     /// API Gateway's window for `X-Sdk-Date`.
-    static let maxSkew: TimeInterval = 15 * 60
-    static let emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    public static let maxSkew: TimeInterval = 15 * 60
+    public static let emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     /// Parses the header; nil if it is not this scheme or a part is missing.
-    static func parse(_ header: String) -> Authorization? {
+    public static func parse(_ header: String) -> Authorization? {
         guard header.hasPrefix(algorithm + " ") else { return nil }
         var fields: [String: String] = [:]
         for part in header.dropFirst(algorithm.count + 1).split(separator: ",") {
@@ -36,21 +38,24 @@ struct SignatureVerifier {
         return Authorization(accessKey: access, signedHeaders: headers.split(separator: ";").map { $0.lowercased() }, signature: signature.lowercased())
     }
 
-    /// `X-Sdk-Date`: `yyyyMMdd'T'HHmmss'Z'`, UTC.
-    static func parseDate(_ text: String) -> Date? {
+    /// `X-Sdk-Date`: `yyyyMMdd'T'HHmmss'Z'`, UTC, digits only and a real time: the text is
+    /// what is signed, so it must mean exactly one instant (no month 13 rolling over).
+    public static func parseDate(_ text: String) -> Date? {
         let digits = Array(text.utf8)
         guard digits.count == 16, digits[8] == UInt8(ascii: "T"), digits[15] == UInt8(ascii: "Z") else { return nil }
-        func number(_ range: Range<Int>) -> Int? { Int(String(decoding: digits[range], as: UTF8.self)) }
+        func number(_ range: Range<Int>) -> Int? {
+            guard digits[range].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return digits[range].reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        }
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
-            let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15)
+            let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
+            let seconds = Timestamp.seconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+        return Date(timeIntervalSince1970: Double(seconds))
     }
 
     /// RFC 3986 unreserved characters stay, everything else is `%XX` (Python's `quote(s, safe='~')`).
-    static func encode(_ text: String) -> String {
+    public static func encode(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {
@@ -64,14 +69,14 @@ struct SignatureVerifier {
         return out
     }
 
-    static func canonicalURI(_ rawPath: String) -> String {
+    public static func canonicalURI(_ rawPath: String) -> String {
         let decoded = rawPath.removingPercentEncoding ?? rawPath
         var path = decoded.split(separator: "/", omittingEmptySubsequences: false).map { encode(String($0)) }.joined(separator: "/")
         if !path.hasSuffix("/") { path += "/" }
         return path
     }
 
-    static func canonicalQuery(_ rawQuery: String?) -> String {
+    public static func canonicalQuery(_ rawQuery: String?) -> String {
         guard let rawQuery, !rawQuery.isEmpty else { return "" }
         let pairs = rawQuery.split(separator: "&").map { item -> (String, String) in
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -82,8 +87,11 @@ struct SignatureVerifier {
         return pairs.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
     }
 
-    static func canonicalRequest(
-        method: String, rawPath: String, rawQuery: String?, signedHeaders: [String], header: (String) -> String?, body: [UInt8]
+    /// `bodyHash` is hex(sha256) of a non-empty body; it is called only when the body's own
+    /// hash is what the signature covers.
+    public static func canonicalRequest(
+        method: String, rawPath: String, rawQuery: String?, signedHeaders: [String], header: (String) -> String?, body: [UInt8],
+        bodyHash: ([UInt8]) -> String
     ) -> String {
         let headers = signedHeaders.map { "\($0):\((header($0) ?? "").trimmingCharacters(in: .whitespaces))\n" }.joined()
         var payloadHash = emptyHash
@@ -98,23 +106,10 @@ struct SignatureVerifier {
             .joined(separator: "\n")
     }
 
-    static func bodyHash(_ body: [UInt8]) -> String {
-        hex(SHA256.hash(data: body))
-    }
-
-    static func signature(canonicalRequest: String, date: String, secret: String) -> String {
-        let stringToSign = "\(algorithm)\n\(date)\n\(hex(SHA256.hash(data: Data(canonicalRequest.utf8))))"
-        return hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: SymmetricKey(data: Data(secret.utf8))))
-    }
-
     /// Constant-time comparison, so that timing does not reveal how much of a guess was right.
-    static func matches(_ a: String, _ b: String) -> Bool {
+    public static func matches(_ a: String, _ b: String) -> Bool {
         let (x, y) = (Array(a.utf8), Array(b.utf8))
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 }

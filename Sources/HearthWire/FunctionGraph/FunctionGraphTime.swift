@@ -2,21 +2,21 @@ import Foundation
 import HearthCore
 
 /// FunctionGraph's wire times.
-enum FunctionGraphTime {
+public enum FunctionGraphTime {
     /// `last_modified`: `YYYY-MM-DD HH:MM:SS`, UTC.
-    static func modified(_ date: Date) -> String {
+    public static func modified(_ date: Date) -> String {
         Timestamp.format(date).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
     }
 
     /// Record times: `YYYY-MM-DDTHH:MM:SS`, UTC, no zone.
-    static func record(_ date: Date) -> String {
+    public static func record(_ date: Date) -> String {
         String(Timestamp.format(date).dropLast())
     }
 
     /// A query time, leniently: `YYYY-MM-DD[T| ]HH:MM:SS`, then optional fractional seconds
     /// and an optional `Z` or `±HH:MM` / `±HHMM` offset (no zone means UTC), or a date alone.
     /// Python's `isoformat()` sends microseconds and offsets.
-    static func parse(_ text: String) -> Date? {
+    public static func parse(_ text: String) -> Date? {
         let chars = Array(text.trimmingCharacters(in: .whitespaces).utf8)
         var index = 0
         func number(_ width: Int) -> Int? {
@@ -32,13 +32,13 @@ enum FunctionGraphTime {
             return true
         }
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2) else { return nil }
-        var (hour, minute, second, fraction, offset) = (0, 0, 0.0, 0.0, 0)
+        var (hour, minute, second, fraction, offset) = (0, 0, 0, 0.0, 0)
         if index < chars.count {
             guard expect("T") || expect(" "), let h = number(2), expect(":"), let m = number(2) else { return nil }
             (hour, minute) = (h, m)
             if expect(":") {
                 guard let s = number(2) else { return nil }
-                second = Double(s)
+                second = s
                 if expect(".") {
                     let start = index
                     while index < chars.count, chars[index] >= 0x30, chars[index] <= 0x39 { index += 1 }
@@ -50,17 +50,14 @@ enum FunctionGraphTime {
             } else if index < chars.count, chars[index] == UInt8(ascii: "+") || chars[index] == UInt8(ascii: "-") {
                 let sign = chars[index] == UInt8(ascii: "-") ? -1 : 1
                 index += 1
-                guard let oh = number(2) else { return nil }
+                guard let oh = number(2), oh < 24 else { return nil }
                 _ = expect(":")
-                guard let om = number(2) else { return nil }
+                guard let om = number(2), om < 60 else { return nil }
                 offset = sign * (oh * 3600 + om * 60)
             }
             guard index == chars.count else { return nil }
         }
-        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let base = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute)) else { return nil }
-        return base.addingTimeInterval(second + fraction - Double(offset))
+        guard let base = Timestamp.seconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) else { return nil }
+        return Date(timeIntervalSince1970: Double(base) + fraction - Double(offset))
     }
 }
