@@ -21,20 +21,32 @@ PREFIX ?= /usr/local
 NODE_ADDON := runtimes/nodejs/hearth_fds.node
 NODE_INCLUDE ?= /usr/include/node
 
-.PHONY: run test bench build init deps venv unit integration install clean help
+# Fuzzing (Tests/Fuzz/README.md): hearth-fuzz built with libFuzzer and AddressSanitizer in its
+# own scratch path, so that the flags never touch .build; only its own dependencies are built
+# there (no Hummingbird, GRDB or Crypto). FUZZ_SECONDS per target for `make fuzz`,
+# FUZZ_TEST_SECONDS per target in `make test`; FUZZ_TARGETS to run some (default: all).
+FUZZ_SECONDS ?= 600
+FUZZ_TEST_SECONDS ?= 15
+FUZZ_TARGETS ?=
+FUZZ_SCRATCH := .build-fuzz
+
+.PHONY: run test bench build init deps venv unit integration install clean help fuzz fuzz-build fuzz-replay fuzz-test
 
 help:
 	@echo "make run    - install what is missing, build, start hearthd (data in $(DATA_DIR))"
-	@echo "make test   - install what is missing, build, run the unit and integration tests"
+	@echo "make test   - install what is missing, build, run the unit tests, a short run of each fuzz"
+	@echo "              target (FUZZ_TEST_SECONDS, default 15) and the integration tests"
 	@echo "make bench  - release build; sandbox, pool and API numbers against same-run baselines"
 	@echo "make install - release build into $(PREFIX), systemd unit and /etc/hearth/hearth.json"
+	@echo "make fuzz   - fuzz every parser of untrusted bytes for FUZZ_SECONDS each (default 600;"
+	@echo "              FUZZ_TARGETS=\"json cron\" for some); new inputs and crashes go to $(FUZZ_SCRATCH)/runs"
 	@echo "make clean  - remove build output, the test virtualenv and $(DATA_DIR)"
 
 run: deps build
 	@mkdir -p "$(DATA_DIR)"
 	$(HEARTHD) --data-dir "$(DATA_DIR)" --runtimes-dir "$(CURDIR)/runtimes" $(ARGS)
 
-test: deps build venv unit integration
+test: deps build venv unit fuzz-test integration
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -74,6 +86,26 @@ venv: $(VENV)/.installed
 unit: init
 	swift test
 
+# The committed corpus replayed without the sanitizer (seconds), then a short fuzz run of each
+# target: a crash or a broken property fails the test with the reproducer's path.
+fuzz-test: fuzz-replay fuzz-build
+	Tests/Fuzz/fuzz.sh $(FUZZ_TEST_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-replay:
+	swift build --product hearth-fuzz
+	.build/debug/hearth-fuzz replay Tests/Fuzz/corpus
+
+fuzz: deps fuzz-build
+	Tests/Fuzz/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The linker warns once per AddressSanitizer symbol it cannot export: the log keeps them,
+# the terminal gets the errors.
+fuzz-build:
+	@echo "swift build --scratch-path $(FUZZ_SCRATCH) --product hearth-fuzz -Xswiftc -sanitize=fuzzer,address"
+	@mkdir -p $(FUZZ_SCRATCH)
+	@swift build --scratch-path $(FUZZ_SCRATCH) --product hearth-fuzz -Xswiftc -sanitize=fuzzer,address >$(FUZZ_SCRATCH)/build.log 2>&1 \
+	  || { grep -v 'Cannot export local symbol' $(FUZZ_SCRATCH)/build.log | tail -40; exit 1; }
+
 integration: venv build
 	HEARTHD=$(CURDIR)/$(HEARTHD) $(VENV)/bin/pytest -v -p no:cacheprovider Tests/runtimes Tests/integration
 
@@ -98,4 +130,4 @@ bench: deps venv
 	HEARTHD=$(CURDIR)/.build/release/hearthd $(VENV)/bin/python bench/executions.py
 
 clean:
-	rm -rf .build $(VENV) "$(DATA_DIR)" $(NODE_ADDON)
+	rm -rf .build $(FUZZ_SCRATCH) $(VENV) "$(DATA_DIR)" $(NODE_ADDON)

@@ -7,13 +7,14 @@ import PackageDescription
 // Only HearthAPI imports Hummingbird; only HearthStore imports GRDB. HearthZip, beside them,
 // depends on nothing but zlib, so that a fuzzer can build and drive it alone. HearthWire holds
 // what HearthAPI reads from request bytes without the server (bodies, AK/SK signatures, times),
-// so that a fuzzer can drive those parsers without building Hummingbird.
+// so that `hearth-fuzz` can drive those parsers without building Hummingbird.
 let package = Package(
     name: "hearth",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hearthd", targets: ["hearthd"]),
         .executable(name: "hearth-bench", targets: ["hearth-bench"]),
+        .executable(name: "hearth-fuzz", targets: ["hearth-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1", traits: []),
@@ -110,6 +111,15 @@ let package = Package(
         .executableTarget(
             name: "hearth-bench",
             dependencies: ["HearthCore", "HearthSandbox", "HearthPool", .product(name: "Logging", package: "swift-log")]
+        ),
+        // `make fuzz`: one libFuzzer target per parser of untrusted bytes (see Tests/Fuzz/README.md).
+        // Built normally it replays the committed corpus; built with `-sanitize=fuzzer,address`
+        // in its own scratch path it fuzzes. It links no Hummingbird, GRDB or Crypto;
+        // ZipFixtures (the tests' zip writer) re-zips what the zip target unpacks.
+        .target(name: "CLibFuzzer"),
+        .executableTarget(
+            name: "hearth-fuzz",
+            dependencies: ["CLibFuzzer", "HearthCore", "HearthWire", "HearthPool", "HearthZip", "ZipFixtures"]
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"]),
         // The tests' zip writer (the daemon never writes zips).

@@ -39,7 +39,7 @@ public struct WorkerFrame: Sendable, Equatable {
     }
 
     /// Takes one complete frame off the front of `buffer`, or returns nil if it needs more bytes.
-    static func take(from buffer: inout [UInt8]) throws(ProtocolViolation) -> WorkerFrame? {
+    public static func take(from buffer: inout [UInt8]) throws(ProtocolViolation) -> WorkerFrame? {
         guard buffer.count >= 4 else { return nil }
         let total = readBigEndian(buffer[0..<4])
         guard total >= 4, total <= maximumSize else { throw ProtocolViolation("frame of \(total) bytes") }
