@@ -18,6 +18,13 @@ enum HearthFuzz {
         case "replay":
             guard arguments.count == 3 else { usage() }
             exit(Replay.corpus(root: arguments[2]))
+        case let option where option.hasPrefix("-"):
+            // libFuzzer running itself again (-merge, -fork, -jobs) with its own options only:
+            // the target is the one it was started for.
+            guard hearth_libfuzzer_linked() != 0, let name = ProcessInfo.processInfo.environment[LibFuzzer.targetVariable],
+                let target = targets.first(where: { $0.name == name })
+            else { usage() }
+            exit(LibFuzzer.run(target, arguments: Array(arguments.dropFirst())))
         default:
             guard let target = targets.first(where: { $0.name == arguments[1] }) else {
                 FileHandle.standardError.write(Data("hearth-fuzz: no target '\(arguments[1])'; `hearth-fuzz list` names them\n".utf8))

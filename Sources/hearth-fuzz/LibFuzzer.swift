@@ -7,8 +7,13 @@ enum LibFuzzer {
     /// The target the C callback runs: libFuzzer's callback takes no context.
     nonisolated(unsafe) static var target: (any FuzzTarget.Type)?
 
+    /// Names the target for the copies of this process libFuzzer starts (-merge, -fork,
+    /// -jobs), which get libFuzzer's options but not the target name before them.
+    static let targetVariable = "HEARTH_FUZZ_TARGET"
+
     static func run(_ target: any FuzzTarget.Type, arguments: [String]) -> Int32 {
         self.target = target
+        setenv(targetVariable, target.name, 1)
         var options = arguments
         if !options.contains(where: { $0.hasPrefix("-max_len=") }) { options.insert("-max_len=\(target.maximumLength)", at: 0) }
         // libFuzzer parses argv as a program's own: the program name first.
