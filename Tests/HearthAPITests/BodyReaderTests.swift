@@ -32,6 +32,15 @@ final class BodyReaderTests: XCTestCase {
         XCTAssertThrowsError(try BodyReader.form(Array("a=%zz".utf8)))
     }
 
+    func testTheLastValueOfANameWinsAndEveryEntryIsKept() throws {
+        let fields = try BodyReader.form(Array("a=1&b=2&a=3".utf8))
+        XCTAssertEqual(try fields.string("a"), "3")
+        XCTAssertEqual(fields.names, ["a", "b", "a"])
+        XCTAssertNil(try fields.string("c"))
+        let json = try BodyReader.json(Array(#"{"a": 1, "a": "x"}"#.utf8))
+        XCTAssertEqual(try json.string("a"), "x")
+    }
+
     func testJSONBodies() throws {
         XCTAssertTrue(try BodyReader.json(Array("  ".utf8)).names.isEmpty)
         XCTAssertThrowsError(try BodyReader.json(Array("[1]".utf8)))

@@ -31,13 +31,13 @@ enum BodyReader {
 
     /// `curl -d '{…}'` labels a JSON body as a form; no form field name starts with `{`.
     static func looksLikeJSONObject(_ bytes: [UInt8]) -> Bool {
-        bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{")
+        bytes.first(where: { !JSONValue.isWhitespace($0) }) == UInt8(ascii: "{")
     }
 
     /// A JSON object body. An empty body counts as `{}`: the Qinling client sends
     /// `Content-Type: application/json` even with nothing to send.
     static func json(_ bytes: [UInt8]) throws -> RequestFields {
-        if bytes.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return RequestFields() }
+        if bytes.allSatisfy(JSONValue.isWhitespace) { return RequestFields() }
         let value: JSONValue
         do {
             value = try JSONValue.parse(bytes)
