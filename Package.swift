@@ -98,6 +98,7 @@ let package = Package(
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"]),
         .testTarget(name: "HearthSandboxTests", dependencies: ["HearthSandbox", "HearthCore"]),
+        .testTarget(name: "HearthPoolTests", dependencies: ["HearthPool", "HearthCore"]),
         .testTarget(
             name: "HearthServicesTests",
             dependencies: [
