@@ -43,7 +43,7 @@ public struct ExecutionService: Sendable {
         let execution = Execution(
             id: Identifier.make(), functionID: function.id, functionVersion: version, functionAlias: target.alias,
             description: draft.description, status: .running, sync: sync, input: input.stored,
-            projectID: caller.projectID, createdAt: Date()
+            projectID: caller.projectID, createdAt: Date(), destinationChain: draft.destinationChain
         )
         try store.insertExecution(execution, runtimeID: function.runtimeID) { runtime in
             guard let runtime, runtime.status == .available else {
