@@ -10,7 +10,11 @@ import Glibc
 /// I/O thread), and what a worker had made the daemon buffer stayed in its RSS after the
 /// call: 52 → 172 MiB over six rounds of three calls that each sent an unfinished 8 MiB frame.
 /// A threshold set explicitly is fixed (mallopt(3)), so large buffers (frames, request
-/// bodies, results) go back to the system when they are freed.
+/// bodies, results) go back to the system when they are freed. (malloc_trim(3) after such a
+/// call does not help: the freed memory is the top of a thread arena, which only the raised
+/// trim threshold releases.) The cost is an mmap for each large allocation, which is
+/// amortised for arrays and strings that grow geometrically; the one pattern that did not,
+/// appending to a `String.UnicodeScalarView` piece by piece, is gone from the JSON parser.
 enum LargeAllocations {
     static let mmapThreshold: Int32 = 256 << 10
     /// `M_MMAP_THRESHOLD` in <malloc.h>, which the Glibc module does not export.

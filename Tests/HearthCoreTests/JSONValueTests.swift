@@ -77,6 +77,16 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(JSONValue.object(lastOfEachKey: []).serialized, "{}")
     }
 
+    func testStringsMixingTextAndEscapes() throws {
+        XCTAssertEqual(try JSONValue.parse(#""ab\"cd\u00e9\ud83d\ude00é\n""#), .string("ab\"cdé😀é\n"))
+        XCTAssertEqual(try JSONValue.parse(#""\u0000""#), .string("\u{0}"))
+        let long = String(repeating: #"ab\""#, count: 100_000)
+        XCTAssertEqual(try JSONValue.parse("\"\(long)\"").stringValue?.count, 300_000)
+        XCTAssertThrowsError(try JSONValue.parse([0x22, 0x5C, 0x6E, 0xFF, 0x22])) { error in
+            XCTAssertEqual((error as? JSONParseError)?.offset, 3)
+        }
+    }
+
     func testInvalidUTF8IsRefused() {
         XCTAssertThrowsError(try JSONValue.parse([0x22, 0xFF, 0x22]))
     }

@@ -67,6 +67,13 @@ def test_a_webhook_body_repeating_one_name_keeps_the_last(admin, hook_url):
     assert stored_input(admin, reply) == {"q": "1", "k": FIELDS - 1}
 
 
+def test_a_webhook_string_full_of_escapes_is_linear(admin, hook_url):
+    text = "ab\\\"" * 500_000  # 2 MB of JSON: text and escapes alternating
+    reply, seconds = timed_post(hook_url, data='{"s": "%s"}' % text, headers={"Content-Type": "application/json"})
+    assert seconds < PROMPT
+    assert stored_input(admin, reply) == {"s": 'ab"' * 500_000}
+
+
 def test_a_webhook_multipart_body_of_many_parts_is_linear(admin, hook_url):
     parts = 20_000
     prepared = requests.Request("POST", hook_url, files={f"k{i}": (None, str(i)) for i in range(parts)}).prepare()

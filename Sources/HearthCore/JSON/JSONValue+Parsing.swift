@@ -150,29 +150,42 @@ private struct JSONParser {
         }
     }
 
+    /// Collects the string's UTF-8 in one byte buffer. (Appending each run and escape to a
+    /// `String.UnicodeScalarView` copied the string every time: an unauthenticated webhook
+    /// body of one string full of `\"` cost quadratic time.)
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
+        var decoded: [UInt8] = []
+        var escaped = false
         var runStart = index
         func flushRun(_ end: Int) throws(JSONParseError) {
             guard runStart < end else { return }
-            guard let run = String(validating: bytes[runStart..<end], as: UTF8.self) else {
+            // A run ends at a quote or a backslash, never inside a multi-byte sequence.
+            guard String(validating: bytes[runStart..<end], as: UTF8.self) != nil else {
                 throw JSONParseError(reason: "invalid UTF-8 in a string", offset: runStart)
             }
-            scalars.append(contentsOf: run.unicodeScalars)
+            decoded.append(contentsOf: bytes[runStart..<end])
         }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                if !escaped {
+                    guard let text = String(validating: bytes[runStart..<index], as: UTF8.self) else {
+                        throw JSONParseError(reason: "invalid UTF-8 in a string", offset: runStart)
+                    }
+                    index += 1
+                    return text
+                }
                 try flushRun(index)
                 index += 1
-                return String(scalars)
+                return String(decoding: decoded, as: UTF8.self)
             }
             if byte < 0x20 { throw fail("control character in a string") }
             if byte == UInt8(ascii: "\\") {
                 try flushRun(index)
+                escaped = true
                 index += 1
-                scalars.append(try parseEscape())
+                UTF8.encode(try parseEscape()) { decoded.append($0) }
                 runStart = index
                 continue
             }
