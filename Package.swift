@@ -1,6 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Sources/hearth-init (PID 1 of every sandbox) is plain C built by the Makefile with gcc
+// -static, beside hearthd: a sandbox has no Swift runtime to link it against.
 // Layers point one way: hearthd → HearthAPI → HearthServices → HearthStore → HearthCore.
 // Only HearthAPI imports Hummingbird; only HearthStore imports GRDB.
 let package = Package(
