@@ -102,8 +102,13 @@ class Host:
         # The name every attack tries to create, wherever it can.
         self.name = f"hearth-escape-{self.tag}-made"
         self.secrets = {}
-        self._canaries()
-        self._victim()
+        self.listener = self.abstract = None
+        try:
+            self._canaries()
+            self._victim()
+        except BaseException:
+            self.close()
+            raise
 
     # ---- set-up ---------------------------------------------------------------------------------
 
@@ -195,9 +200,14 @@ class Host:
         return "\n".join(lines) + "\n"
 
     def close(self):
-        self.listener.close()
-        self.abstract.close()
-        self.daemon.stop()
+        for listener in (self.listener, self.abstract):
+            if listener is not None:
+                listener.close()
+        try:
+            self.daemon.stop()
+        except Exception:  # a daemon that does not stop in time must not keep the canaries around
+            self.daemon.proc.kill()
+            self.daemon.proc.wait(timeout=20)
         for path in self.cleanup:
             try:
                 os.unlink(path)

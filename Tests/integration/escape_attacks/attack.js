@@ -144,7 +144,7 @@ class Attack {
   symlinks() {
     const made = [];
     const targets = [['through-code', `${this.here}/../../../..`], ['through-code-deep', this.here + '/..'.repeat(UP)],
-      ['to-data-dir', this.spec.data_dir || '/nonexistent'], ['to-proc-fd', '/proc/self/fd']];
+      ['to-data-dir', this.spec.data_dir || '/nonexistent']];
     for (const [name, target] of targets) {
       const link = `/tmp/${BANNER}-js-${name}`;
       try {

@@ -198,8 +198,7 @@ class Attack:
         """Links made now in the sandbox's /tmp: through the code directory, and to host paths."""
         made = []
         targets = [("through-code", self.here + "/../../../.."), ("through-code-deep", self.here + "/.." * UP),
-                   ("through-cwd", "/proc/%d/cwd/../../.." % os.getpid()), ("to-data-dir", self.spec.get("data_dir") or "/nonexistent"),
-                   ("to-proc-fd", "/proc/self/fd")]
+                   ("through-cwd", "/proc/%d/cwd/../../.." % os.getpid()), ("to-data-dir", self.spec.get("data_dir") or "/nonexistent")]
         for name, target in targets:
             link = "/tmp/%s-%s" % (BANNER, name)
             try:
