@@ -9,7 +9,7 @@ VENV := .venv
 PYTHON ?= /usr/bin/python3
 
 # Debian packages the build, the sandbox and the bundled runtimes need.
-APT_PACKAGES := libseccomp-dev libcap-dev zlib1g-dev libsqlite3-dev pkg-config python3 python3-venv nodejs gcc curl
+APT_PACKAGES := libc6-dev libseccomp-dev libcap-dev zlib1g-dev libsqlite3-dev pkg-config python3 python3-venv nodejs gcc curl
 # The real clients the integration tests drive (see README: why these pins).
 PIP_PACKAGES := pytest==8.3.4 requests==2.32.3 python-openstackclient==10.5.0 python-qinlingclient==5.1.1 \
 	huaweicloudsdkcore==3.1.219 huaweicloudsdkfunctiongraph==3.1.219
@@ -21,7 +21,7 @@ PREFIX ?= /usr/local
 NODE_ADDON := runtimes/nodejs/hearth_fds.node
 NODE_INCLUDE ?= /usr/include/node
 
-.PHONY: run test bench build deps venv unit integration install clean help
+.PHONY: run test bench build init deps venv unit integration install clean help
 
 help:
 	@echo "make run    - install what is missing, build, start hearthd (data in $(DATA_DIR))"
@@ -51,6 +51,14 @@ deps:
 
 build: $(NODE_ADDON)
 	swift build -c $(SWIFT_CONFIG) --product hearthd
+	$(MAKE) --no-print-directory init
+
+# PID 1 of every sandbox (Sources/hearth-init): static, so that it runs with nothing of the
+# host's inside the sandbox. hearthd (and hearth-bench, and the unit tests) look for it beside
+# their own executable, in SwiftPM's build directory for the configuration.
+init:
+	@bin=$$(swift build -c $(SWIFT_CONFIG) --show-bin-path) && mkdir -p "$$bin" && \
+	  gcc -static -O2 -Wall -Wextra -Werror -o "$$bin/hearth-init" Sources/hearth-init/main.c
 
 # The Node.js worker's descriptor calls (see runtimes/nodejs/fds.c): an N-API addon, plain gcc.
 $(NODE_ADDON): runtimes/nodejs/fds.c
@@ -63,7 +71,7 @@ $(VENV)/.installed: Makefile
 
 venv: $(VENV)/.installed
 
-unit:
+unit: init
 	swift test
 
 integration: venv build
@@ -71,7 +79,9 @@ integration: venv build
 
 install: deps $(NODE_ADDON)
 	swift build -c release --product hearthd
+	$(MAKE) init SWIFT_CONFIG=release
 	install -D -m 0755 .build/release/hearthd $(DESTDIR)$(PREFIX)/bin/hearthd
+	install -D -m 0755 .build/release/hearth-init $(DESTDIR)$(PREFIX)/libexec/hearth/hearth-init
 	mkdir -p $(DESTDIR)$(PREFIX)/share/hearth
 	cp -R runtimes sandbox-profiles $(DESTDIR)$(PREFIX)/share/hearth/
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hearth/README.md
@@ -81,6 +91,7 @@ install: deps $(NODE_ADDON)
 # Benchmarks, not tests: each number is printed next to a baseline measured in the same run.
 bench: deps venv
 	swift build -c release --product hearthd
+	$(MAKE) init SWIFT_CONFIG=release
 	swift build -c release --product hearth-bench
 	.build/release/hearth-bench $(CURDIR)
 	HEARTHD=$(CURDIR)/.build/release/hearthd $(VENV)/bin/python bench/api_latency.py

@@ -1,8 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Sources/hearth-init (PID 1 of every sandbox) is plain C built by the Makefile with gcc
+// -static, beside hearthd: a sandbox has no Swift runtime to link it against.
 // Layers point one way: hearthd → HearthAPI → HearthServices → HearthStore → HearthCore.
-// Only HearthAPI imports Hummingbird; only HearthStore imports GRDB.
+// Only HearthAPI imports Hummingbird; only HearthStore imports GRDB. HearthZip, beside them,
+// depends on nothing but zlib, so that a fuzzer can build and drive it alone.
 let package = Package(
     name: "hearth",
     platforms: [.macOS(.v14)],
@@ -20,10 +23,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", exact: "4.7.1"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
     ],
     targets: [
         .target(name: "HearthCore"),
+        // zlib (libz, zlib1g-dev): raw inflate and CRC-32 for HearthZip.
+        .systemLibrary(name: "CZlib"),
+        // Zip packages read without trusting a byte of them: bounded, checked, never trapping.
+        .target(name: "HearthZip", dependencies: ["CZlib"]),
         // Between clone and execve: plain C, allocation-free, one file per step.
         .target(
             name: "CSandbox",
@@ -59,9 +65,9 @@ let package = Package(
                 "HearthCore",
                 "HearthStore",
                 "HearthPool",
+                "HearthZip",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(
@@ -97,14 +103,17 @@ let package = Package(
             dependencies: ["HearthCore", "HearthSandbox", "HearthPool", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "HearthCoreTests", dependencies: ["HearthCore"]),
+        // The tests' zip writer (the daemon never writes zips).
+        .target(name: "ZipFixtures", dependencies: ["CZlib"], path: "Tests/ZipFixtures"),
+        .testTarget(name: "HearthZipTests", dependencies: ["HearthZip", "ZipFixtures"]),
         .testTarget(name: "HearthSandboxTests", dependencies: ["HearthSandbox", "HearthCore"]),
         .testTarget(name: "HearthPoolTests", dependencies: ["HearthPool", "HearthCore"]),
         .testTarget(
             name: "HearthServicesTests",
             dependencies: [
                 "HearthServices", "HearthStore", "HearthCore",
+                "ZipFixtures",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .testTarget(name: "HearthAPITests", dependencies: ["HearthAPI", "HearthCore"]),

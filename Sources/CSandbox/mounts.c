@@ -13,8 +13,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/statvfs.h> /* ST_* flag values, which statfs() reports too */
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -65,20 +63,15 @@ static void parent_of(char *out, size_t size, const char *inside) {
 }
 
 /*
- * Remounting a bind read-only must keep the flags the kernel locked on it when it came from
- * a more privileged namespace (nosuid, nodev, noexec, atime), or it fails with EPERM.
+ * Makes the mount at `path` and every mount below it read-only plus `extra` (MOUNT_ATTR_*).
+ * mount_setattr changes only the attributes named, so the flags the kernel locked on a bind
+ * that came from a more privileged namespace (nosuid, nodev, noexec, atime) need not be
+ * repeated, and AT_RECURSIVE reaches submounts, which a MS_REMOUNT of the top one leaves
+ * writable (a host /usr with a mount below it, say).
  */
-static int remount_readonly(const char *path, unsigned long extra) {
-    struct statfs st;
-    if (statfs(path, &st)) return -errno;
-    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | extra;
-    if (st.f_flags & ST_NOSUID) flags |= MS_NOSUID;
-    if (st.f_flags & ST_NODEV) flags |= MS_NODEV;
-    if (st.f_flags & ST_NOEXEC) flags |= MS_NOEXEC;
-    if (st.f_flags & ST_NOATIME) flags |= MS_NOATIME;
-    if (st.f_flags & ST_NODIRATIME) flags |= MS_NODIRATIME;
-    if (st.f_flags & ST_RELATIME) flags |= MS_RELATIME;
-    if (mount(NULL, path, NULL, flags, NULL)) return -errno;
+static int make_readonly(const char *path, unsigned long long extra) {
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | extra};
+    if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &attr, sizeof attr)) return -errno;
     return 0;
 }
 
@@ -111,7 +104,7 @@ int child_mount_binds(const struct hearth_spec *spec) {
         }
         if (rc < 0) return rc;
         if (mount(bind->source, target, NULL, MS_BIND | MS_REC, NULL)) return -errno;
-        if (!bind->writable && (rc = remount_readonly(target, MS_NOSUID)) < 0) return rc;
+        if (!bind->writable && (rc = make_readonly(target, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)) < 0) return rc;
     }
     for (size_t i = 0; i < spec->symlink_count; i++) {
         int rc = path_join(target, sizeof target, root, spec->symlinks[i].path);
@@ -154,7 +147,8 @@ int child_mount_dev(const struct hearth_spec *spec) {
         if ((rc = path_join(node, sizeof node, dev, links[i].path)) < 0) return rc;
         if (symlink(links[i].target, node)) return -errno;
     }
-    return remount_readonly(dev, MS_NOSUID | MS_NOEXEC);
+    /* Not nodev: the device binds below it are what /dev is for. */
+    return make_readonly(dev, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
 }
 
 static int mount_tmpfs(const char *root, const char *inside, const char *options) {

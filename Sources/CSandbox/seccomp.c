@@ -50,8 +50,15 @@ struct hearth_filter_builder *hearth_filter_new(enum hearth_action_kind default_
         *error = -EINVAL;
         return NULL;
     }
-    /* A syscall of a foreign ABI (x32, i386 on x86_64) is killed unless the profile adds it. */
-    seccomp_attr_set(builder->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+    /* A syscall of a foreign ABI (x32, i386 on x86_64) is killed unless the profile adds it;
+       a libseccomp that cannot say so must not give us a filter that lets them through. */
+    int rc = seccomp_attr_set(builder->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+    if (rc < 0) {
+        seccomp_release(builder->ctx);
+        free(builder);
+        *error = rc;
+        return NULL;
+    }
     *error = 0;
     return builder;
 }

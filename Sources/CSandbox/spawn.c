@@ -5,11 +5,17 @@
  * clones the child into new namespaces, gives it its uid/gid maps and cgroups, then lets it
  * go on. The child half runs the steps below in order, each a plain system call sequence,
  * and reports the first failure as {step, errno} on a close-on-exec pipe; end-of-file on
- * that pipe means execve() succeeded. The order matters and is the sandbox's design:
+ * that pipe means both execs succeeded. The order matters and is the sandbox's design:
  *
  *   identity → mounts (private, root, binds, proc, dev, tmp, pivot_root, read-only /)
- *   → hostname → cgroup namespace → rlimits → fds → chdir → capabilities → no_new_privs
- *   → signals → seccomp (last: it also filters what the earlier steps would need) → execve
+ *   → hostname → cgroup namespace → fds → rlimits → chdir → capabilities → no_new_privs
+ *   → signals → the worker (pid 2, vfork-style): seccomp → execve(worker)
+ *             → then this process (pid 1): init fds → seccomp → execveat(hearth-init)
+ *
+ * Seccomp is last on both sides: it also filters what the earlier steps would need. The
+ * sandbox's first process becomes hearth-init, a small program of its own (not a copy of
+ * the daemon's memory), so that the worker is an ordinary process whose signals behave as on
+ * any Linux, and every orphan is reaped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,30 +60,73 @@ static void fail(int error_fd, enum hearth_step step, int error) {
  * sibling waiting forever if the daemon died before releasing it (seen: orphans stuck in
  * read() after the daemon stopped).
  */
-static void close_inherited(const struct child_context *ctx) {
-    int keep[6] = {ctx->sync_fd, ctx->error_fd, ctx->spec->stdin_fd, ctx->spec->stdout_fd, ctx->spec->stderr_fd, ctx->spec->control_fd};
-    /* Sort the few fds to keep (insertion sort, no allocation). */
-    for (int i = 1; i < 6; i++) {
-        for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-            int t = keep[j];
-            keep[j] = keep[j - 1];
-            keep[j - 1] = t;
-        }
-    }
-    unsigned int next = 0;
-    for (int i = 0; i < 6; i++) {
-        if (keep[i] < 0 || (unsigned int)keep[i] < next) continue;
-        if ((unsigned int)keep[i] > next) syscall(SYS_close_range, next, (unsigned int)keep[i] - 1, 0);
-        next = (unsigned int)keep[i] + 1;
-    }
-    syscall(SYS_close_range, next, ~0U, 0);
+static int close_inherited(const struct child_context *ctx) {
+    const struct hearth_spec *spec = ctx->spec;
+    int keep[8] = {ctx->sync_fd, ctx->error_fd, ctx->status_fd, ctx->init_fd,
+                   spec->stdin_fd, spec->stdout_fd, spec->stderr_fd, spec->control_fd};
+    return close_all_except(0, keep, 8);
+}
+
+#define WORKER_STACK_SIZE (32 * 1024)
+
+/*
+ * The worker, pid 2: seccomp, then execve. Made with CLONE_VM | CLONE_VFORK, as posix_spawn
+ * makes its children: it shares pid 1's memory (a copy of the daemon's, whose page tables a
+ * fork would copy once more, the largest cost of a spawn) on a stack of its own, touches
+ * nothing else, and pid 1 waits until it has exec'd or failed. Not glibc's fork(): that runs
+ * atfork handlers, which take malloc's locks, which another daemon thread may have held at
+ * the moment of the first clone().
+ */
+static int worker_main(void *arg) {
+    struct child_context *ctx = arg;
+    /* Seccomp last: from here on only what the profile allows, and execve must be in it.
+       The status pipe and the init's fd are close-on-exec. */
+    STEP(HEARTH_STEP_SECCOMP, child_seccomp(ctx->spec));
+    execve(ctx->spec->path, ctx->spec->argv, ctx->spec->envp);
+    fail(ctx->error_fd, HEARTH_STEP_EXEC, errno);
+    return 127;
+}
+
+/* Blocks every signal (raw: no libc wrapper that may take a lock). 0 or -errno. */
+static int block_all_signals(void) {
+    unsigned long all = ~0UL;
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof all)) return -errno;
+    return 0;
+}
+
+#define INIT_ARGS 32
+
+/*
+ * Child, pid 1, after forking the worker: becomes hearth-init. Its argv is the status fd,
+ * the worker's pid and, for `ps` only, the worker's command (the first few words of it).
+ */
+static void exec_init(struct child_context *ctx, pid_t worker) {
+    const struct hearth_spec *spec = ctx->spec;
+    char status_text[24], worker_text[24];
+    char *argv[INIT_ARGS + 4];
+    char *envp[1] = {NULL};
+    STEP(HEARTH_STEP_INIT, child_init_fds(ctx));
+    STEP(HEARTH_STEP_INIT, format_decimal(status_text, sizeof status_text, ctx->status_fd));
+    STEP(HEARTH_STEP_INIT, format_decimal(worker_text, sizeof worker_text, worker));
+    /* The init waits for signals with sigwaitinfo: none may arrive unasked before it does. */
+    STEP(HEARTH_STEP_INIT, block_all_signals());
+    size_t n = 0;
+    argv[n++] = "hearth-init";
+    argv[n++] = status_text;
+    argv[n++] = worker_text;
+    for (size_t i = 0; spec->argv && spec->argv[i] && i < INIT_ARGS; i++) argv[n++] = spec->argv[i];
+    argv[n] = NULL;
+    STEP(HEARTH_STEP_SECCOMP, child_seccomp(spec));
+    syscall(SYS_execveat, ctx->init_fd, "", argv, envp, AT_EMPTY_PATH);
+    fail(ctx->error_fd, HEARTH_STEP_EXEC_INIT, errno);
 }
 
 /* Child entry point: pid 1 of a new pid namespace, root of a new user namespace. */
 static int child_main(void *arg) {
     struct child_context *ctx = arg;
     const struct hearth_spec *spec = ctx->spec;
-    close_inherited(ctx);
+    int closed = close_inherited(ctx);
+    if (closed < 0) fail(ctx->error_fd, HEARTH_STEP_FDS, closed);
 
     /* Wait until the parent has written our id maps and put us in our cgroups. */
     char go = 0;
@@ -99,18 +148,19 @@ static int child_main(void *arg) {
         STEP(HEARTH_STEP_HOSTNAME, sethostname(spec->hostname, strlen(spec->hostname)) ? -errno : 0);
     /* The parent already moved us into our cgroup: make it the root of what we can see. */
     STEP(HEARTH_STEP_CGROUP_NS, unshare(CLONE_NEWCGROUP) ? -errno : 0);
+    STEP(HEARTH_STEP_FDS, child_fds(ctx));
+    /* After the fds: placing them needs numbers above 100, which a low nofile would refuse. */
     STEP(HEARTH_STEP_RLIMITS, child_rlimits(spec));
-    STEP(HEARTH_STEP_FDS, child_fds(spec, &ctx->error_fd));
     STEP(HEARTH_STEP_CHDIR, chdir(spec->cwd ? spec->cwd : "/") ? -errno : 0);
     STEP(HEARTH_STEP_CAPS, child_caps(spec));
     STEP(HEARTH_STEP_NO_NEW_PRIVS, prctl_no_new_privs());
     /* The daemon's thread masked nearly every signal and the daemon ignores SIGTERM, SIGINT
        and SIGPIPE; all of that would survive execve and break the function's own processes. */
     STEP(HEARTH_STEP_SIGNALS, child_reset_signals());
-    /* Seccomp last: from here on only what the profile allows, and execve must be in it. */
-    STEP(HEARTH_STEP_SECCOMP, child_seccomp(spec));
-    execve(spec->path, spec->argv, spec->envp);
-    fail(ctx->error_fd, HEARTH_STEP_EXEC, errno);
+    char worker_stack[WORKER_STACK_SIZE] __attribute__((aligned(16)));
+    pid_t worker = clone(worker_main, worker_stack + sizeof worker_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, ctx);
+    if (worker < 0) fail(ctx->error_fd, HEARTH_STEP_FORK, errno);
+    exec_init(ctx, worker);
     return 127;
 }
 
@@ -122,6 +172,7 @@ static void close_pair(int fds[2]) {
 static int parent_failure(struct hearth_result *result, enum hearth_step step, int error) {
     result->pid = -1;
     result->pidfd = -1;
+    result->status_fd = -1;
     result->step = step;
     result->error = error;
     return -1;
@@ -139,11 +190,13 @@ static int wait_readable(int fd, int timeout_ms) {
 }
 
 int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
-    int sync_pipe[2] = {-1, -1}, error_pipe[2] = {-1, -1};
-    if (pipe2(sync_pipe, O_CLOEXEC) || pipe2(error_pipe, O_CLOEXEC)) {
+    int sync_pipe[2] = {-1, -1}, error_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
+    if (spec->init_fd < 0) return parent_failure(result, HEARTH_STEP_EXEC_INIT, EBADF);
+    if (pipe2(sync_pipe, O_CLOEXEC) || pipe2(error_pipe, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC | O_NONBLOCK)) {
         int e = errno;
         close_pair(sync_pipe);
         close_pair(error_pipe);
+        close_pair(status_pipe);
         return parent_failure(result, HEARTH_STEP_PIPES, e);
     }
 
@@ -153,27 +206,38 @@ int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
         int e = errno;
         close_pair(sync_pipe);
         close_pair(error_pipe);
+        close_pair(status_pipe);
         return parent_failure(result, HEARTH_STEP_STACK, e);
     }
 
-    struct child_context ctx = {spec, sync_pipe[0], error_pipe[1]};
+    struct child_context ctx = {spec, sync_pipe[0], error_pipe[1], status_pipe[1], spec->init_fd};
     /* No daemon signal handler may run in the child between clone and execve: block every
        signal across clone; the child starts with this mask and clears it itself. */
     sigset_t all, previous;
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    int masked = pthread_sigmask(SIG_SETMASK, &all, &previous);
+    if (masked) {
+        munmap(stack, CHILD_STACK_SIZE);
+        close_pair(sync_pipe);
+        close_pair(error_pipe);
+        close_pair(status_pipe);
+        return parent_failure(result, HEARTH_STEP_CLONE, masked);
+    }
     int flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
     if (spec->new_network) flags |= CLONE_NEWNET;
     int pidfd = -1;
     pid_t pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE, flags, &ctx, &pidfd);
     int clone_errno = errno;
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    /* Restoring a mask that was valid a moment ago cannot fail. */
+    (void)pthread_sigmask(SIG_SETMASK, &previous, NULL);
     munmap(stack, CHILD_STACK_SIZE);
     close(sync_pipe[0]);
     close(error_pipe[1]);
+    close(status_pipe[1]);
     if (pid < 0) {
         close(sync_pipe[1]);
         close(error_pipe[0]);
+        close(status_pipe[0]);
         return parent_failure(result, HEARTH_STEP_CLONE, clone_errno);
     }
 
@@ -207,10 +271,12 @@ int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
         /* The child has exited (or been killed); reap it so that nothing is left behind. */
         while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {}
         if (pidfd >= 0) close(pidfd);
+        close(status_pipe[0]);
         return parent_failure(result, report.step, report.error);
     }
     result->pid = pid;
     result->pidfd = pidfd;
+    result->status_fd = status_pipe[0];
     result->step = HEARTH_STEP_NONE;
     result->error = 0;
     return 0;
@@ -220,13 +286,32 @@ int hearth_kill(int pidfd) {
     return syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) ? -errno : 0;
 }
 
-int hearth_wait(int pidfd, int *exited, int *status) {
+int hearth_wait(int pidfd, int status_fd, int *exited, int *status) {
     siginfo_t info;
     memset(&info, 0, sizeof info);
     while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED)) {
         if (errno != EINTR) return -errno;
     }
+    /* Non-blocking: the init is gone, but a sibling sandbox's child may hold a copy of the
+       write end for the instant before it closes what it inherited. */
+    int worker = 0;
+    ssize_t n;
+    do { n = read(status_fd, &worker, sizeof worker); } while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof worker) {
+        *exited = WIFEXITED(worker);
+        *status = WIFEXITED(worker) ? WEXITSTATUS(worker) : WTERMSIG(worker);
+        return 0;
+    }
     *exited = info.si_code == CLD_EXITED;
     *status = info.si_status;
     return 0;
+}
+
+int hearth_open_executable(const char *path) {
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int hearth_pipe(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC) ? -errno : 0;
 }

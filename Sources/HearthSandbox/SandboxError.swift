@@ -11,13 +11,17 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
     /// Another sandbox (perhaps of another hearthd process) holds this cgroup and its uid.
     case cgroupInUse(path: String)
     case noHostIdentity(range: ClosedRange<UInt32>)
+    /// hearth-init, every sandbox's PID 1, is missing or cannot be opened.
+    case initProgram(path: String, problem: String)
+    /// A function's code could not be cloned as a detached mount for a worker.
+    case codeTree(path: String, errno: Int32)
 
     public enum Step: String, Sendable {
         case pipes, stack, clone, idMaps = "id_maps", cgroup, release, waitParent = "wait_parent", identity
         case mountPrivate = "mount_private", mountRoot = "mount_root", mountBind = "mount_bind", mountProc = "mount_proc"
         case mountDev = "mount_dev", mountTmp = "mount_tmp", pivotRoot = "pivot_root", rootReadonly = "root_readonly"
         case hostname, cgroupNamespace = "cgroup_namespace", rlimits, fds, chdir, caps, noNewPrivs = "no_new_privs", signals
-        case seccomp, exec, setupTimeout = "setup_timeout", unknown
+        case seccomp, exec, setupTimeout = "setup_timeout", fork, initFDs = "init_fds", execInit = "exec_init", unknown
 
         init(_ step: hearth_step) {
             let all: [hearth_step: Step] = [
@@ -29,7 +33,8 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
                 HEARTH_STEP_HOSTNAME: .hostname, HEARTH_STEP_CGROUP_NS: .cgroupNamespace, HEARTH_STEP_RLIMITS: .rlimits,
                 HEARTH_STEP_FDS: .fds, HEARTH_STEP_CHDIR: .chdir, HEARTH_STEP_CAPS: .caps, HEARTH_STEP_NO_NEW_PRIVS: .noNewPrivs,
                 HEARTH_STEP_SIGNALS: .signals, HEARTH_STEP_SECCOMP: .seccomp, HEARTH_STEP_EXEC: .exec,
-                HEARTH_STEP_SETUP_TIMEOUT: .setupTimeout,
+                HEARTH_STEP_SETUP_TIMEOUT: .setupTimeout, HEARTH_STEP_FORK: .fork, HEARTH_STEP_INIT: .initFDs,
+                HEARTH_STEP_EXEC_INIT: .execInit,
             ]
             self = all[step] ?? .unknown
         }
@@ -49,6 +54,12 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
         case let .mountpoint(path, problem): return "sandbox mountpoint \(path): \(problem)"
         case let .cgroupInUse(path): return "cgroup \(path) belongs to a running sandbox"
         case let .noHostIdentity(range): return "no free host uid left in \(range.lowerBound)...\(range.upperBound) (uid_range)"
+        case let .initProgram(path, problem): return "hearth-init \(path): \(problem)"
+        case let .codeTree(path, errno):
+            let hint = errno == ENOSYS || errno == EPERM
+                ? " (a function's code reaches its sandbox as a detached mount: this needs Linux 5.12 or newer and CAP_SYS_ADMIN)"
+                : ""
+            return "cannot clone \(path) as a read-only mount: \(String(cString: strerror(errno)))\(hint)"
         }
     }
 }

@@ -15,6 +15,9 @@ struct Daemon {
     let config: DaemonConfig
 
     func run() async throws {
+        // Whatever the daemon creates is its own unless it says otherwise (the sandbox's mount
+        // points, the socket and a package's unpacked files set their modes explicitly).
+        umask(0o077)
         let level = config.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -3,7 +3,7 @@ import HearthCore
 import HearthServices
 import HearthStore
 import Logging
-import ZIPFoundation
+import ZipFixtures
 
 /// A scratch data directory with a real store and a runtimes directory holding `python3`.
 struct Fixture {
@@ -72,20 +72,8 @@ extension Fixture {
     static let jobClock = Date(timeIntervalSince1970: 1_795_437_850)
 }
 
-/// A zip in memory with the given entries (path → contents).
+/// A zip in memory with the given entries (path → contents), deflated, and a symbolic link
+/// to /etc/shadow if `symlink` names one.
 func makeZip(_ entries: [(String, String)], symlink: String? = nil) throws -> [UInt8] {
-    let archive = try Archive(accessMode: .create)
-    for (path, text) in entries {
-        let data = Data(text.utf8)
-        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate, provider: { position, size in
-            data.subdata(in: Int(position)..<Int(position) + size)
-        })
-    }
-    if let symlink {
-        let target = Data("/etc/shadow".utf8)
-        try archive.addEntry(with: symlink, type: .symlink, uncompressedSize: Int64(target.count), provider: { position, size in
-            target.subdata(in: Int(position)..<Int(position) + size)
-        })
-    }
-    return Array(archive.data!)
+    ZipWriter.zip(entries.map { ZipEntrySpec($0.0, $0.1) } + (symlink.map { [.symlink($0, to: "/etc/shadow")] } ?? []))
 }

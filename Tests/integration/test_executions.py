@@ -286,6 +286,7 @@ def test_output_before_a_crash_is_kept(admin, python_runtime):
     result = execute(admin, function["id"])
     assert result["status"] == "failed"
     assert result["result_json"]["error"] == "crashed"
-    assert result["result_json"]["output"].startswith("Function execution failed because of too much resource consumption")
+    # Said as what it was: an exit, not a resource limit.
+    assert result["result_json"]["output"] == "Function execution failed: the worker exited with status 3."
     assert admin.get(f"/v1/executions/{result['id']}/log").text == "last words\n"
     assert execute(admin, create_function(admin, python_runtime["id"])["id"])["status"] == "success"  # replaced

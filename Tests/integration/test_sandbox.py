@@ -166,9 +166,11 @@ def test_each_sandbox_has_its_own_host_uid(daemon):
         import time
         def sleepers():
             # Only these two sandboxes' sleeps: other tests on the machine may be sleeping too.
-            out = subprocess.run(["ps", "-eo", "ppid=,uid=,comm="], capture_output=True, text=True).stdout
+            # Each sleep is the child of its sandbox's hearth-init, the child of `sandbox run`.
+            out = subprocess.run(["ps", "-eo", "pid=,ppid=,uid=,comm="], capture_output=True, text=True).stdout
             rows = [line.split() for line in out.splitlines()]
-            return [int(uid) for ppid, uid, comm in rows if comm == "sleep" and int(ppid) in (first.pid, second.pid)]
+            inits = {int(pid) for pid, ppid, uid, comm in rows if comm == "hearth-init" and int(ppid) in (first.pid, second.pid)}
+            return [int(uid) for pid, ppid, uid, comm in rows if comm == "sleep" and int(ppid) in inits]
         deadline = time.time() + 10
         while len(sleepers()) < 2 and time.time() < deadline:
             time.sleep(0.05)
@@ -220,3 +222,33 @@ def test_a_profile_can_keep_the_host_network(daemon, tmp_path):
     refused = subprocess.run([HEARTHD, "sandbox", "run", "--data-dir", daemon.data_dir, "--profiles-dir", str(tmp_path),
                               "--profile", "odd", "--", "/bin/true"], capture_output=True, text=True, timeout=30)
     assert refused.returncode != 0 and "odd.json" in refused.stderr and 'network: must be "none" or "host"' in refused.stderr
+
+
+def test_a_low_open_files_limit_still_starts(daemon):
+    # The rlimits come after the fd set-up, which moves fds above 100: a nofile of 16 used to
+    # fail the spawn at `fds`.
+    result = python(daemon, "import os; print(len(os.listdir('/proc/self/fd')))", extra=("--nofile", "16"))
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) <= 5  # 0-3 and the listing's own
+
+
+def test_read_only_binds_are_read_only_below_submounts(daemon):
+    # A bind's submounts are read-only too (the remount is recursive), not only its top. The
+    # sandbox reaches a bind's source as its own uid: every directory on the way is o+x.
+    import pathlib, shutil, tempfile
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="hearth-bind-", dir="/tmp"))
+    os.chmod(scratch, 0o755)
+    top = scratch / "top"
+    (top / "sub").mkdir(parents=True)
+    os.chmod(top, 0o755)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(top / "sub")], check=True)
+    try:
+        result = sandboxed(daemon, "/bin/sh", "-c", "echo x > /top/written; echo x > /top/sub/written; echo done",
+                           extra=("--bind", f"{top}:/top"))
+        assert "done" in result.stdout, result.stderr
+        assert "Read-only file system" in result.stderr
+        assert not (top / "sub" / "written").exists(), "a submount of a read-only bind was writable"
+        assert not (top / "written").exists()
+    finally:
+        subprocess.run(["umount", str(top / "sub")], check=True)
+        shutil.rmtree(scratch)

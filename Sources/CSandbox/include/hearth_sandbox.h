@@ -47,6 +47,9 @@ enum hearth_step {
     HEARTH_STEP_SECCOMP,        /* child: installing the filter */
     HEARTH_STEP_EXEC,           /* child: execve */
     HEARTH_STEP_SETUP_TIMEOUT,  /* parent: the child did not reach execve in time (killed) */
+    HEARTH_STEP_FORK,           /* child: forking the worker off the sandbox's init */
+    HEARTH_STEP_INIT,           /* child: the init's own fds and signal mask */
+    HEARTH_STEP_EXEC_INIT,      /* child: execveat of hearth-init as PID 1 */
 };
 
 /* A bind mount into the sandbox; targets are absolute paths inside it. */
@@ -107,6 +110,10 @@ struct hearth_spec {
     int last_capability;         /* highest capability number of this kernel */
     const struct hearth_filter *filter; /* NULL only for debugging */
 
+    /* hearth-init, opened O_PATH | O_CLOEXEC in the parent: the sandbox's PID 1 (see
+       Sources/hearth-init). Exec'd through the descriptor, so no path inside leads to it. */
+    int init_fd;
+
     const char *cwd;             /* inside the sandbox */
     const char *path;            /* executable, inside the sandbox */
     char *const *argv;
@@ -116,6 +123,7 @@ struct hearth_spec {
 struct hearth_result {
     pid_t pid;                   /* the sandbox's init; killing it kills the sandbox */
     int pidfd;                   /* pollable, readable once the sandbox's init exited */
+    int status_fd;               /* read end, close-on-exec: the worker's wait status from init */
     enum hearth_step step;       /* HEARTH_STEP_NONE on success */
     int error;                   /* errno of the failed step */
 };
@@ -131,10 +139,28 @@ int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result);
 int hearth_kill(int pidfd);
 
 /*
- * Parent side: blocks until the sandbox's init exited and reaps it. Sets *exited to 1 and
- * *status to the exit code, or *exited to 0 and *status to the signal. 0 or -errno.
+ * Parent side: blocks until the sandbox's init exited and reaps it, then reports how the
+ * worker ended, as the init wrote it to `status_fd` (or, if the init died first, killed by
+ * the daemon say, how the init ended). Sets *exited to 1 and *status to the exit code, or
+ * *exited to 0 and *status to the signal. 0 or -errno. Closes neither fd.
  */
-int hearth_wait(int pidfd, int *exited, int *status);
+int hearth_wait(int pidfd, int status_fd, int *exited, int *status);
+
+/* Parent side: an executable to exec through its descriptor (O_PATH | O_CLOEXEC), as
+   spec->init_fd wants it. The fd or -errno. */
+int hearth_open_executable(const char *path);
+
+/* Parent side: pipe2(O_CLOEXEC), which Swift does not see. 0 or -errno. */
+int hearth_pipe(int fds[2]);
+
+/*
+ * Parent side, root in the initial mount namespace: a detached, recursive, read-only,
+ * nosuid, nodev clone of the directory `path` (open_tree + mount_setattr), as a descriptor to
+ * hand to a sandbox. Path lookup from it cannot leave it: `..` at the root of a detached mount
+ * stays at that root, unlike `..` from a host directory descriptor, which climbs to the host
+ * `/`. Returns the fd (close-on-exec) or -errno.
+ */
+int hearth_clone_tree(const char *path);
 
 /* The highest capability number the running kernel knows (libcap's cap_max_bits() - 1). */
 int hearth_last_capability(void);

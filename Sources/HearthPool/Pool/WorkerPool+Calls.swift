@@ -99,10 +99,11 @@ extension WorkerPool {
             await discard(worker, key: request.key)
             return InvocationResult(failure: .timeout, output: .string("Function execution timeout."), duration: elapsed, log: log.text, cold: cold, workerID: worker.id)
         case .closed:
-            let exit = await discard(worker, key: request.key)
+            let exit = await discard(worker, key: request.key, ended: true)
+            // Only a limit is "resource consumption"; an exit or a signal is said as what it was.
             let (failure, message): (InvocationResult.Failure, String) = exit.outOfMemory
                 ? (.outOfMemory, "Function execution failed because of too much resource consumption: out of memory (limit \(request.limits.memory) bytes).")
-                : (.crashed, "Function execution failed because of too much resource consumption: the worker \(exit.termination.description).")
+                : (.crashed, "Function execution failed: the worker \(exit.termination.description).")
             return InvocationResult(failure: failure, output: .string(message), duration: elapsed, log: log.text, cold: cold, workerID: worker.id)
         }
     }
@@ -152,7 +153,7 @@ extension WorkerPool {
                 header.append(("environment", .object(bundle.environment.map { (key: $0.name, value: .string($0.value)) })))
             }
             if worker.descriptors {
-                attachments = [try bundle.open()]
+                attachments = [try bundle.mount()]
                 header.append(("fds", .int(1)))
             } else {
                 let files: [JSONValue] = try bundle.files().map { file in
@@ -194,13 +195,14 @@ extension WorkerPool {
         refillStarved()
     }
 
-    /// Kills a worker that must not be reused and waits for its exit status.
+    /// Kills a worker that must not be reused and waits for its exit status; `ended`: it
+    /// was seen to end by itself (its socket closed), so its status is worth waiting for.
     @discardableResult
-    func discard(_ worker: Worker, key: FunctionKey) async -> SandboxedProcess.Exit {
+    func discard(_ worker: Worker, key: FunctionKey, ended: Bool = false) async -> SandboxedProcess.Exit {
         worker.executionID = nil
         forget(worker, key: key)
         wakeOne(key)
-        return await worker.stop()
+        return await worker.stop(grace: ended ? Worker.exitGrace : nil)
     }
 
     func forget(_ worker: Worker, key: FunctionKey) {

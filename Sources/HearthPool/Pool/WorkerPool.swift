@@ -225,7 +225,7 @@ public actor WorkerPool {
         } else {
             return
         }
-        let exit = await worker.stop()
+        let exit = await worker.stop(grace: Worker.exitGrace)
         logger.warning("idle worker died; replaced", metadata: ["worker": "\(worker.id)", "exit": "\(exit.termination.description)"])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HearthSandbox
 
 #if canImport(Glibc)
 import Glibc
@@ -7,9 +8,10 @@ import Glibc
 /// A function version's code as a worker loads it: a directory of unpacked files, read-only
 /// and shared by every worker of that version, the entry point and the calling convention.
 ///
-/// A runtime that takes descriptors is handed the directory itself (an fd it reaches through
-/// `/proc/self/fd`, so its sandbox sees this code and nothing else on the host); one that
-/// does not gets the files' contents in the `load` frame.
+/// A runtime that takes descriptors is handed a detached read-only mount of the directory
+/// (an fd it reaches through `/proc/self/fd`; `..` at its root stays there, so its sandbox
+/// sees this code and nothing else of the host); one that does not gets the files' contents
+/// in the `load` frame.
 public struct CodeBundle: Sendable {
     public struct File: Sendable {
         public var path: String
@@ -31,11 +33,13 @@ public struct CodeBundle: Sendable {
         self.convention = convention
     }
 
-    /// The directory, opened to be sent; the caller owns the fd.
-    func open() throws -> Int32 {
-        let fd = Glibc.open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw PoolError.codeUnavailable("\(directory.path): \(String(cString: strerror(errno)))") }
-        return fd
+    /// The directory as a detached read-only mount, to be sent; the caller owns the fd.
+    func mount() throws -> Int32 {
+        do {
+            return try CodeTree.clone(directory.path)
+        } catch {
+            throw PoolError.codeUnavailable(error.description)
+        }
     }
 
     /// Every regular file under the directory, with paths relative to it.

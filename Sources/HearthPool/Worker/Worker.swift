@@ -82,7 +82,7 @@ public final class Worker: @unchecked Sendable {
         let log = LogCapture(limit: 16 << 10)
         let hello = await worker.channel.exchange(nil, deadline: .now + .seconds(settings.startTimeout), log: log)
         guard case .frame(let frame) = hello, frame.type == "hello" else {
-            let exit = await worker.stop()
+            let exit = await worker.stop(grace: hello.isClosed ? Worker.exitGrace : nil)
             let said = log.text.trimmingCharacters(in: .whitespacesAndNewlines)
             throw PoolError.workerStartFailed("the worker did not start (\(hello.summary); it \(exit.termination.description))\(said.isEmpty ? "" : ": \(said.suffix(2000))")")
         }
@@ -94,14 +94,27 @@ public final class Worker: @unchecked Sendable {
 
     /// Kills the sandbox (if still running) and waits for it, freeing its uid and cgroup.
     /// Any number of callers get the one result.
+    ///
+    /// `grace` is for a worker that was seen to end (its socket closed): its init passes on
+    /// how the worker ended and leaves by itself a moment later, and killing it first would
+    /// report every exit as SIGKILL. A worker that only closed its socket is killed after it.
     @discardableResult
-    func stop() async -> SandboxedProcess.Exit {
+    func stop(grace: Duration? = nil) async -> SandboxedProcess.Exit {
         let task = stopLock.withLock {
             if let stopping { return stopping }
             let task = Task { [process, channel] in
-                process.kill()
                 channel.close()
-                return await process.reap()
+                guard let grace else {
+                    process.kill()
+                    return await process.reap()
+                }
+                let killer = Task {
+                    try await Task.sleep(for: grace)
+                    process.kill()
+                }
+                let exit = await process.reap()
+                killer.cancel()
+                return exit
             }
             stopping = task
             return task
@@ -110,7 +123,17 @@ public final class Worker: @unchecked Sendable {
     }
 }
 
+extension Worker {
+    /// How long a worker that closed its socket has to be seen ending by its init.
+    static let exitGrace = Duration.milliseconds(250)
+}
+
 extension WorkerChannel.Outcome {
+    var isClosed: Bool {
+        if case .closed = self { return true }
+        return false
+    }
+
     var summary: String {
         switch self {
         case .frame(let frame): return "unexpected '\(frame.type ?? "?")' message"

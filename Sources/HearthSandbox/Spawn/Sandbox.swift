@@ -18,15 +18,26 @@ public final class Sandbox: Sendable {
     public let identities: HostIdentities
     let rootMountpoint: String
     let lastCapability: Int32
+    /// hearth-init, PID 1 of every sandbox, opened once (O_PATH): exec'd through this fd.
+    let initDescriptor: Int32
 
-    /// Checks that sandboxes can be made here: cgroups are writable, the mountpoint exists.
+    /// Checks that sandboxes can be made here: cgroups are writable, the mountpoint exists,
+    /// hearth-init is installed beside this executable.
     public init(uidRange: ClosedRange<UInt32>? = nil) throws(SandboxError) {
+        let initPath = try Self.locateInit()
+        initDescriptor = hearth_open_executable(initPath)
+        guard initDescriptor >= 0 else {
+            throw .initProgram(path: initPath, problem: String(cString: strerror(-initDescriptor)))
+        }
         hierarchy = try CgroupHierarchy.detect()
         try hierarchy.prepare()
         identities = HostIdentities(range: uidRange ?? HostIdentities.defaultRange())
         rootMountpoint = Self.rootMountpoint
         for directory in [(rootMountpoint as NSString).deletingLastPathComponent, rootMountpoint, Self.lockDirectory] {
-            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+            if mkdir(directory, 0o755) == 0 {
+                // Not the umask's: the sandbox's first steps run as its own uid and must pass.
+                chmod(directory, 0o755)
+            } else if errno != EEXIST {
                 throw .mountpoint(path: directory, problem: "cannot create it: \(String(cString: strerror(errno)))")
             }
         }
@@ -34,6 +45,20 @@ public final class Sandbox: Sendable {
             throw .mountpoint(path: rootMountpoint, problem: "every directory on the way must be world-searchable (o+x) so that sandboxes can reach it")
         }
         lastCapability = hearth_last_capability()
+    }
+
+    /// hearth-init, looked for beside the running executable (a build directory, or `bin/`),
+    /// then in `../libexec/hearth/` (an installed tree).
+    static func locateInit() throws(SandboxError) -> String {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates = [
+            executable.appendingPathComponent("hearth-init").path,
+            executable.appendingPathComponent("../libexec/hearth/hearth-init").standardizedFileURL.path,
+        ]
+        guard let found = candidates.first(where: { access($0, X_OK) == 0 }) else {
+            throw .initProgram(path: candidates[0], problem: "not found (nor in \(candidates[1])); build it with `make build`")
+        }
+        return found
     }
 
     /// Whether a path can be reached by any uid: each ancestor has the search bit for others.
@@ -87,6 +112,7 @@ public final class Sandbox: Sendable {
                                 c.stderr_fd = stderr ?? -1
                                 c.control_fd = control ?? -1
                                 c.last_capability = lastCapability
+                                c.init_fd = initDescriptor
                                 c.filter = filter
                                 c.cwd = strings.cwd
                                 c.path = strings.executable
@@ -106,7 +132,7 @@ public final class Sandbox: Sendable {
             identities.release(uid)
             throw .spawn(step: SandboxError.Step(result.step), errno: result.error)
         }
-        return SandboxedProcess(pid: result.pid, pidfd: result.pidfd, uid: uid, uidLock: uidLock, cgroup: cgroup, identities: identities)
+        return SandboxedProcess(pid: result.pid, pidfd: result.pidfd, statusFD: result.status_fd, uid: uid, uidLock: uidLock, cgroup: cgroup, identities: identities)
     }
 
     static let lockDirectory = "/run/hearth/uids"

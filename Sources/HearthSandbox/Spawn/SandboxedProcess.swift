@@ -13,6 +13,8 @@ public final class SandboxedProcess: @unchecked Sendable {
     public let uid: UInt32
     public let cgroup: Cgroup
     let pidfd: Int32
+    /// Where hearth-init writes how the worker ended (hearth_wait reads it).
+    let statusFD: Int32
     /// The flock'd `/run/hearth/uids/<uid>` that reserves the uid machine-wide.
     private let uidLock: Int32
     private let identities: HostIdentities
@@ -33,14 +35,15 @@ public final class SandboxedProcess: @unchecked Sendable {
         public var description: String {
             switch self {
             case .exited(let code): return "exited with status \(code)"
-            case .signalled(let signal): return "killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+            case .signalled(let signal): return "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
             }
         }
     }
 
-    init(pid: pid_t, pidfd: Int32, uid: UInt32, uidLock: Int32, cgroup: Cgroup, identities: HostIdentities) {
+    init(pid: pid_t, pidfd: Int32, statusFD: Int32, uid: UInt32, uidLock: Int32, cgroup: Cgroup, identities: HostIdentities) {
         self.pid = pid
         self.pidfd = pidfd
+        self.statusFD = statusFD
         self.uid = uid
         self.uidLock = uidLock
         self.cgroup = cgroup
@@ -76,12 +79,13 @@ public final class SandboxedProcess: @unchecked Sendable {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { [self] in
                 var exited: Int32 = 0, code: Int32 = 0
-                let rc = hearth_wait(pidfd, &exited, &code)
+                let rc = hearth_wait(pidfd, statusFD, &exited, &code)
                 let termination: Termination = rc != 0 ? .signalled(SIGKILL) : exited == 1 ? .exited(code) : .signalled(code)
                 let exit = Exit(termination: termination, outOfMemory: cgroup.oomKilled)
                 lock.withLock {
                     status = exit
                     close(pidfd)
+                    close(statusFD)
                 }
                 cgroup.remove()
                 close(uidLock)  // only now may another process take the uid

@@ -1,7 +1,7 @@
 import Foundation
 import HearthPool
 import HearthStore
-import ZIPFoundation
+import HearthZip
 
 /// Stored packages unpacked for workers: `packages/<function_id>/<md5>/`, made once per
 /// package (content-addressed, so it never changes) and shared by every worker that runs it.
@@ -22,30 +22,38 @@ enum FunctionCode {
 
     /// Unpacks into a scratch directory and renames it into place, so a directory that exists
     /// is complete. Files are root's and read-only to everyone else: workers of many sandboxes
-    /// read them and none may change them.
+    /// read them and none may change them. The zip is checked again as it is read (it was at
+    /// upload, but the file on disk is not to be trusted more than the upload was); one entry
+    /// is in memory at a time.
     static func unpack(zip: Data, into directory: URL, limit: Int) throws {
-        let archive: Archive
+        let archive: ZipArchive
         do {
-            archive = try Archive(data: zip, accessMode: .read)
+            archive = try ZipArchive(bytes: Array(zip), limits: ZipLimits(maxUnpackedSize: limit))
+        } catch ZipError.tooLarge(let limit) {
+            throw PoolError.codeUnavailable("the package expands to more than \(limit) bytes")
         } catch {
-            throw PoolError.codeUnavailable("the stored package is not a readable zip")
+            throw PoolError.codeUnavailable("the stored package is not a valid zip: \(error)")
         }
         let scratch = directory.deletingLastPathComponent().appendingPathComponent(".unpack-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
+        let files = FileManager.default
         do {
-            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-            for file in try inflate(archive, limit: limit) {
-                let target = scratch.appendingPathComponent(file.path)
-                try FileManager.default.createDirectory(
-                    at: target.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-                guard FileManager.default.createFile(atPath: target.path, contents: Data(file.bytes), attributes: [.posixPermissions: file.mode]) else {
+            try files.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            for entry in archive.entries {
+                let target = scratch.appendingPathComponent(entry.path)
+                if entry.kind == .directory {
+                    try files.createDirectory(at: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                    continue
+                }
+                try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                guard files.createFile(atPath: target.path, contents: Data(try archive.contents(of: entry)), attributes: [.posixPermissions: entry.mode]) else {
                     throw PoolError.codeUnavailable("cannot write \(target.path)")
                 }
             }
-        } catch let error as PackageTooLarge {
-            throw PoolError.codeUnavailable("the package expands to more than \(error.limit) bytes")
         } catch let error as PoolError {
             throw error
+        } catch let error as ZipError {
+            throw PoolError.codeUnavailable("the stored package is not a valid zip: \(error)")
         } catch {
             throw PoolError.codeUnavailable("cannot unpack the package: \(error)")
         }
@@ -54,32 +62,4 @@ enum FunctionCode {
             throw PoolError.codeUnavailable("cannot move the unpacked package to \(directory.path): \(String(cString: strerror(errno)))")
         }
     }
-
-    /// Every file of the archive, inflated. Counts the bytes as they come out and stops at
-    /// `limit` in total, or when an entry yields more than it declared.
-    static func inflate(_ archive: Archive, limit: Int) throws -> [(path: String, mode: Int, bytes: [UInt8])] {
-        var files: [(path: String, mode: Int, bytes: [UInt8])] = []
-        var total = 0
-        for item in archive where item.type == .file {
-            let declared = Int(clamping: item.uncompressedSize)
-            guard total + declared <= limit else { throw PackageTooLarge(limit: limit) }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(declared)
-            _ = try archive.extract(item, skipCRC32: false) { chunk in
-                guard bytes.count + chunk.count <= declared, total + bytes.count + chunk.count <= limit else {
-                    throw PackageTooLarge(limit: limit)
-                }
-                bytes.append(contentsOf: chunk)
-            }
-            total += bytes.count
-            let permissions = (item.fileAttributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o644
-            files.append((item.path, permissions & 0o111 != 0 ? 0o755 : 0o644, bytes))
-        }
-        return files
-    }
-}
-
-/// A package that inflates past the operator's limit.
-struct PackageTooLarge: Error {
-    let limit: Int
 }

@@ -17,6 +17,9 @@ public final class Store: Sendable {
     public init(directory: URL) throws {
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Every project's inputs, results, logs and code live here: the daemon's alone, also
+        // when an older version or a hand-made directory left it open.
+        try PrivateFiles.restrict(directory.path, mode: 0o700)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -34,6 +37,7 @@ public final class Store: Sendable {
             try Schema.migrator.migrate(db)
             checkpointer = try WALCheckpointer(path: path)
             db.add(transactionObserver: checkpointer, extent: .databaseLifetime)
+            for file in [path, path + "-wal", path + "-shm"] { try PrivateFiles.restrict(file, mode: 0o600, ifExists: true) }
         } catch {
             throw StoreError.cannotOpen(path: directory.path, reason: "\(error)")
         }

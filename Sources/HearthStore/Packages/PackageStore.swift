@@ -16,6 +16,7 @@ public struct PackageStore: Sendable {
     init(directory: URL) throws {
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try PrivateFiles.restrict(directory.path, mode: 0o700)
     }
 
     public func url(functionID: String, md5: String) -> URL {

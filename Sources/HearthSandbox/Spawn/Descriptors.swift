@@ -1,0 +1,13 @@
+import CSandbox
+
+/// Descriptors made the way sandboxes need them.
+public enum Descriptors {
+    /// pipe2(O_CLOEXEC), which Swift does not see: no process the daemon starts inherits
+    /// either end, and there is no window between pipe() and fcntl() in which a sandbox being
+    /// cloned by another thread copies them. Nil with errno set on failure.
+    public static func pipe() -> (read: Int32, write: Int32)? {
+        var ends: [Int32] = [-1, -1]
+        guard hearth_pipe(&ends) == 0 else { return nil }
+        return (ends[0], ends[1])
+    }
+}
