@@ -61,16 +61,16 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libnode-dev; }
 	@command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6.1 or newer from swift.org"; exit 1; }
 
-build: $(NODE_ADDON) init
+build: $(NODE_ADDON)
 	swift build -c $(SWIFT_CONFIG) --product hearthd
+	$(MAKE) --no-print-directory init
 
 # PID 1 of every sandbox (Sources/hearth-init): static, so that it runs with nothing of the
-# host's inside the sandbox; hearthd looks for it beside its own executable.
-HEARTH_INIT = .build/$(SWIFT_CONFIG)/hearth-init
-init: $(HEARTH_INIT)
-.build/%/hearth-init: Sources/hearth-init/main.c
-	@mkdir -p $(dir $@)
-	gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+# host's inside the sandbox. hearthd (and hearth-bench, and the unit tests) look for it beside
+# their own executable, in SwiftPM's build directory for the configuration.
+init:
+	@bin=$$(swift build -c $(SWIFT_CONFIG) --show-bin-path) && mkdir -p "$$bin" && \
+	  gcc -static -O2 -Wall -Wextra -Werror -o "$$bin/hearth-init" Sources/hearth-init/main.c
 
 # The Node.js worker's descriptor calls (see runtimes/nodejs/fds.c): an N-API addon, plain gcc.
 $(NODE_ADDON): runtimes/nodejs/fds.c

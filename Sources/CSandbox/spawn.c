@@ -9,8 +9,8 @@
  *
  *   identity → mounts (private, root, binds, proc, dev, tmp, pivot_root, read-only /)
  *   → hostname → cgroup namespace → fds → rlimits → chdir → capabilities → no_new_privs
- *   → signals → fork: the worker (pid 2): seccomp → execve(worker)
- *                     this process (pid 1): init fds → seccomp → execveat(hearth-init)
+ *   → signals → the worker (pid 2, vfork-style): seccomp → execve(worker)
+ *             → then this process (pid 1): init fds → seccomp → execveat(hearth-init)
  *
  * Seccomp is last on both sides: it also filters what the earlier steps would need. The
  * sandbox's first process becomes hearth-init, a small program of its own (not a copy of
@@ -67,10 +67,24 @@ static int close_inherited(const struct child_context *ctx) {
     return close_all_except(0, keep, 8);
 }
 
-/* A raw fork: glibc's fork() runs its atfork handlers, which take malloc's locks, and
-   another thread of the daemon may have held those at the moment of clone(). */
-static pid_t raw_fork(void) {
-    return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#define WORKER_STACK_SIZE (32 * 1024)
+
+/*
+ * The worker, pid 2: seccomp, then execve. Made with CLONE_VM | CLONE_VFORK, as posix_spawn
+ * makes its children: it shares pid 1's memory (a copy of the daemon's, whose page tables a
+ * fork would copy once more, the largest cost of a spawn) on a stack of its own, touches
+ * nothing else, and pid 1 waits until it has exec'd or failed. Not glibc's fork(): that runs
+ * atfork handlers, which take malloc's locks, which another daemon thread may have held at
+ * the moment of the first clone().
+ */
+static int worker_main(void *arg) {
+    struct child_context *ctx = arg;
+    /* Seccomp last: from here on only what the profile allows, and execve must be in it.
+       The status pipe and the init's fd are close-on-exec. */
+    STEP(HEARTH_STEP_SECCOMP, child_seccomp(ctx->spec));
+    execve(ctx->spec->path, ctx->spec->argv, ctx->spec->envp);
+    fail(ctx->error_fd, HEARTH_STEP_EXEC, errno);
+    return 127;
 }
 
 /* Blocks every signal (raw: no libc wrapper that may take a lock). 0 or -errno. */
@@ -143,14 +157,10 @@ static int child_main(void *arg) {
     /* The daemon's thread masked nearly every signal and the daemon ignores SIGTERM, SIGINT
        and SIGPIPE; all of that would survive execve and break the function's own processes. */
     STEP(HEARTH_STEP_SIGNALS, child_reset_signals());
-    pid_t worker = raw_fork();
+    char worker_stack[WORKER_STACK_SIZE] __attribute__((aligned(16)));
+    pid_t worker = clone(worker_main, worker_stack + sizeof worker_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, ctx);
     if (worker < 0) fail(ctx->error_fd, HEARTH_STEP_FORK, errno);
-    if (worker > 0) exec_init(ctx, worker);
-    /* The worker, pid 2. Seccomp last: from here on only what the profile allows, and
-       execve must be in it. The status pipe and the init's fd are close-on-exec. */
-    STEP(HEARTH_STEP_SECCOMP, child_seccomp(spec));
-    execve(spec->path, spec->argv, spec->envp);
-    fail(ctx->error_fd, HEARTH_STEP_EXEC, errno);
+    exec_init(ctx, worker);
     return 127;
 }
 

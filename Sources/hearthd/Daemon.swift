@@ -25,6 +25,9 @@ struct Daemon {
             return handler
         }
         let logger = Logger(label: "hearthd")
+        if !LargeAllocations.returnToTheSystemWhenFreed() {
+            logger.warning("the allocator keeps its dynamic mmap threshold: memory a worker made the daemon buffer may stay in its RSS")
+        }
 
         let store: Store
         do {
