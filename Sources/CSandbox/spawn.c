@@ -1,14 +1,15 @@
 /*
  * hearth_spawn: one sandbox, start to exec.
  *
- * Runs in the daemon (multithreaded, root in the initial user namespace). The parent half
+ * Runs in hearth-launcher (single-threaded, root in the initial user namespace), or in-process
+ * in `hearthd sandbox run` and hearth-bench (multithreaded, root). The parent half
  * clones the child into new namespaces, gives it its uid/gid maps and cgroups, then lets it
  * go on. The child half runs the steps below in order, each a plain system call sequence,
  * and reports the first failure as {step, errno} on a close-on-exec pipe; end-of-file on
  * that pipe means both execs succeeded. The order matters and is the sandbox's design:
  *
- *   identity → mounts (private, root, binds, proc, dev, tmp, pivot_root, read-only /)
- *   → hostname → cgroup namespace → fds → rlimits → chdir → capabilities → no_new_privs
+ *   identity → die with the parent (hearth-launcher only)
+ *   → mounts (private, root, binds, proc, dev, tmp, pivot_root, read-only /) → hostname → cgroup namespace → fds → rlimits → chdir → capabilities → no_new_privs
  *   → signals → fork: the worker (pid 2): seccomp → execve(worker)
  *                     this process (pid 1): init fds → seccomp → execveat(hearth-init)
  *
@@ -26,6 +27,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,6 +109,18 @@ static void exec_init(struct child_context *ctx, pid_t worker) {
     fail(ctx->error_fd, HEARTH_STEP_EXEC_INIT, errno);
 }
 
+/*
+ * Child: killed if the parent ends from now on, and gone already if it ended before. The
+ * parent holds the only read end of the error pipe until our exec, so a write end that polls
+ * POLLERR means nobody is there to release or reap us.
+ */
+static int child_die_with_parent(const struct child_context *ctx) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)) return -errno;
+    struct pollfd p = {.fd = ctx->error_fd, .events = POLLOUT};
+    if (poll(&p, 1, 0) < 0) return -errno;
+    return p.revents & POLLERR ? -EPIPE : 0;
+}
+
 /* Child entry point: pid 1 of a new pid namespace, root of a new user namespace. */
 static int child_main(void *arg) {
     struct child_context *ctx = arg;
@@ -122,6 +136,8 @@ static int child_main(void *arg) {
     close(ctx->sync_fd);
 
     STEP(HEARTH_STEP_IDENTITY, child_identity(spec));
+    /* After the identity change, which clears the parent-death signal. */
+    if (spec->die_with_parent) STEP(HEARTH_STEP_WAIT_PARENT, child_die_with_parent(ctx));
     STEP(HEARTH_STEP_MOUNT_PRIVATE, child_mount_private());
     STEP(HEARTH_STEP_MOUNT_ROOT, child_mount_root(spec));
     STEP(HEARTH_STEP_MOUNT_BIND, child_mount_binds(spec));

@@ -114,6 +114,11 @@ struct hearth_spec {
        Sources/hearth-init). Exec'd through the descriptor, so no path inside leads to it. */
     int init_fd;
 
+    /* 1: the sandbox is killed when the thread that spawned it ends (PR_SET_PDEATHSIG), for
+       a single-threaded parent such as hearth-launcher. 0 in a multithreaded daemon, whose
+       spawning thread may end long before the sandbox. */
+    int die_with_parent;
+
     const char *cwd;             /* inside the sandbox */
     const char *path;            /* executable, inside the sandbox */
     char *const *argv;
@@ -161,6 +166,9 @@ int hearth_pipe(int fds[2]);
  * `/`. Returns the fd (close-on-exec) or -errno.
  */
 int hearth_clone_tree(const char *path);
+/* The same for a directory already opened (O_PATH is enough): what hearth-launcher clones
+   once it has resolved the path under the packages root without following any symlink. */
+int hearth_clone_tree_fd(int directory_fd);
 
 /* The highest capability number the running kernel knows (libcap's cap_max_bits() - 1). */
 int hearth_last_capability(void);
