@@ -25,6 +25,10 @@
 
 static unsigned char in_use[MAX_RANGE / 8];
 static uint32_t next_index;
+/* The lock directory, opened once: /run/hearth may be group-writable for the daemon's socket
+   (sticky, so the daemon cannot rename this directory away, and even if it could, the locks
+   go on being made in the directory checked here, never through a path it swapped). */
+static int lock_dir = -1;
 
 static int is_used(uint32_t i) { return in_use[i / 8] >> (i % 8) & 1; }
 static void mark(uint32_t i, int used) {
@@ -44,6 +48,11 @@ int identity_prepare(void) {
     int rc;
     if ((rc = make_public_directory(RUN_DIR)) < 0 || (rc = make_public_directory(LOCK_DIR)) < 0 ||
         (rc = make_public_directory(HEARTH_ROOT_MOUNTPOINT)) < 0) return rc;
+    lock_dir = open(LOCK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (lock_dir < 0) return -errno;
+    struct stat st;
+    if (fstat(lock_dir, &st)) return -errno;
+    if (st.st_uid != 0 || (st.st_mode & 022)) return -EPERM;
     return 0;
 }
 
@@ -54,10 +63,10 @@ int identity_claim(uint64_t memory, uint32_t pids, uint32_t millicpu, uint32_t *
         next_index = (next_index + 1) % config.uid_count;
         if (is_used(i)) continue;
         uint32_t candidate = config.uid_first + i;
-        char path[64];
-        snprintf(path, sizeof path, LOCK_DIR "/%u", candidate);
-        int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0) return refuse(r, errno, "cannot create the uid lock %s: %s", path, strerror(errno));
+        char name[16];
+        snprintf(name, sizeof name, "%u", candidate);
+        int fd = openat(lock_dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) return refuse(r, errno, "cannot create the uid lock %s/%s: %s", LOCK_DIR, name, strerror(errno));
         /* Held by another hearthd's sandbox: not ours to take. */
         if (flock(fd, LOCK_EX | LOCK_NB)) {
             close(fd);

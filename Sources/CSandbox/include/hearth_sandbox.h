@@ -170,6 +170,25 @@ int hearth_clone_tree(const char *path);
    once it has resolved the path under the packages root without following any symlink. */
 int hearth_clone_tree_fd(int directory_fd);
 
+/*
+ * Daemon side, hearth-launcher's socketpair (SOCK_SEQPACKET): one record with up to
+ * HL_MAX_FDS descriptors. Send: 0 or -errno. Receive: the record's size, 0 at end-of-file,
+ * or -errno; received descriptors are close-on-exec.
+ */
+int hearth_send_record(int socket, const void *bytes, size_t size, const int *fds, int fd_count);
+long hearth_receive_record(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count);
+
+/* hearthd's root phase: chown -R of a directory that never follows a symlink (openat with
+   O_NOFOLLOW from each parent's fd, fchownat AT_SYMLINK_NOFOLLOW). 0 or -errno. */
+int hearth_chown_tree(const char *path, uid_t uid, gid_t gid);
+/* hearthd's root phase, last step: every thread becomes uid/gid with no supplementary group,
+   and root cannot be regained (checked). 0, or -errno (-EPERM: root came back). */
+int hearth_become(uid_t uid, gid_t gid);
+/* Then: execve of hearthd itself as that user, signals at their defaults and none blocked,
+   so that the process (whose first thread the Swift runtime has ended, and whose credentials
+   `ps` reads from it) is seen as what it now is. Returns only on failure, -errno. */
+int hearth_exec_fresh(const char *path, char *const argv[], char *const envp[]);
+
 /* The highest capability number the running kernel knows (libcap's cap_max_bits() - 1). */
 int hearth_last_capability(void);
 
