@@ -55,6 +55,7 @@ build: $(NODE_ADDON) init
 # PID 1 of every sandbox (Sources/hearth-init): static, so that it runs with nothing of the
 # host's inside the sandbox; hearthd looks for it beside its own executable.
 HEARTH_INIT = .build/$(SWIFT_CONFIG)/hearth-init
+HEARTH_LAUNCHER = .build/$(SWIFT_CONFIG)/hearth-launcher
 init: $(HEARTH_INIT) $(HEARTH_LAUNCHER)
 .build/%/hearth-init: Sources/hearth-init/main.c
 	@mkdir -p $(dir $@)
@@ -63,7 +64,6 @@ init: $(HEARTH_INIT) $(HEARTH_LAUNCHER)
 # The privileged half of hearthd (Sources/hearth-launcher): root, single-threaded, started by
 # hearthd before it drops to its own user. Dynamic (it runs on the host) and built from the
 # sandbox's C sources, which SwiftPM would only link with the Swift runtime.
-HEARTH_LAUNCHER = .build/$(SWIFT_CONFIG)/hearth-launcher
 LAUNCHER_SOURCES = $(wildcard Sources/hearth-launcher/*.c Sources/hearth-launcher/*.h Sources/CSandbox/*.c Sources/CSandbox/*.h Sources/CSandbox/include/*.h)
 launcher: $(HEARTH_LAUNCHER)
 .build/%/hearth-launcher: $(LAUNCHER_SOURCES)

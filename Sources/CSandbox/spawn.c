@@ -184,8 +184,6 @@ static int parent_failure(struct hearth_result *result, enum hearth_step step, i
     return -1;
 }
 
-/* How long the set-up in the child may take before it is killed. It normally takes a few ms. */
-#define SETUP_TIMEOUT_MS 10000
 
 /* Whether fd becomes readable (or reaches end-of-file) within timeout_ms. */
 static int wait_readable(int fd, int timeout_ms) {
@@ -195,7 +193,7 @@ static int wait_readable(int fd, int timeout_ms) {
     return n != 0;
 }
 
-int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
+int hearth_spawn_start(const struct hearth_spec *spec, struct hearth_pending *pending, struct hearth_result *result) {
     int sync_pipe[2] = {-1, -1}, error_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
     if (spec->init_fd < 0) return parent_failure(result, HEARTH_STEP_EXEC_INIT, EBADF);
     if (pipe2(sync_pipe, O_CLOEXEC) || pipe2(error_pipe, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC | O_NONBLOCK)) {
@@ -257,35 +255,54 @@ int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
     }
     close(sync_pipe[1]);
 
-    struct child_report report = {0, 0};
     if (step) {
         kill(pid, SIGKILL);
-        report.step = step;
-        report.error = -rc;
-    } else if (!wait_readable(error_pipe[0], SETUP_TIMEOUT_MS)) {
-        /* A child stuck before execve (a hung mount, say) must not hold this thread forever. */
-        kill(pid, SIGKILL);
-        report = (struct child_report){HEARTH_STEP_SETUP_TIMEOUT, ETIMEDOUT};
-    } else {
-        ssize_t n;
-        do { n = read(error_pipe[0], &report, sizeof report); } while (n < 0 && errno == EINTR);
-        if (n != 0 && n != (ssize_t)sizeof report) report = (struct child_report){HEARTH_STEP_EXEC, n < 0 ? errno : EPROTO};
-    }
-    close(error_pipe[0]);
-
-    if (report.step) {
-        /* The child has exited (or been killed); reap it so that nothing is left behind. */
+        close(error_pipe[0]);
         while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {}
         if (pidfd >= 0) close(pidfd);
         close(status_pipe[0]);
+        return parent_failure(result, step, -rc);
+    }
+    pending->pid = pid;
+    pending->pidfd = pidfd;
+    pending->status_fd = status_pipe[0];
+    pending->error_fd = error_pipe[0];
+    return 0;
+}
+
+int hearth_spawn_finish(struct hearth_pending *pending, int timed_out, struct hearth_result *result) {
+    struct child_report report = {0, 0};
+    if (timed_out) {
+        /* A child stuck before execve (a hung mount, say) must not be waited for forever. */
+        kill(pending->pid, SIGKILL);
+        report = (struct child_report){HEARTH_STEP_SETUP_TIMEOUT, ETIMEDOUT};
+    } else {
+        ssize_t n;
+        do { n = read(pending->error_fd, &report, sizeof report); } while (n < 0 && errno == EINTR);
+        if (n != 0 && n != (ssize_t)sizeof report) report = (struct child_report){HEARTH_STEP_EXEC, n < 0 ? errno : EPROTO};
+    }
+    close(pending->error_fd);
+    pending->error_fd = -1;
+
+    if (report.step) {
+        /* The child has exited (or been killed); reap it so that nothing is left behind. */
+        while (waitpid(pending->pid, NULL, __WALL) < 0 && errno == EINTR) {}
+        if (pending->pidfd >= 0) close(pending->pidfd);
+        close(pending->status_fd);
         return parent_failure(result, report.step, report.error);
     }
-    result->pid = pid;
-    result->pidfd = pidfd;
-    result->status_fd = status_pipe[0];
+    result->pid = pending->pid;
+    result->pidfd = pending->pidfd;
+    result->status_fd = pending->status_fd;
     result->step = HEARTH_STEP_NONE;
     result->error = 0;
     return 0;
+}
+
+int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
+    struct hearth_pending pending;
+    if (hearth_spawn_start(spec, &pending, result) < 0) return -1;
+    return hearth_spawn_finish(&pending, !wait_readable(pending.error_fd, HEARTH_SETUP_TIMEOUT_MS), result);
 }
 
 int hearth_kill(int pidfd) {

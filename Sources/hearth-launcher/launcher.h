@@ -110,10 +110,15 @@ void sandboxes_init(void);
 int handle_spawn(uint32_t tag, struct cursor *body, const int *fds, int fd_count);
 int handle_kill(uint32_t tag, struct cursor *body);
 int handle_set_limits(uint32_t tag, struct cursor *body);
-/* Poll set: the live sandboxes' pidfds, after `first` entries; returns how many. */
+/* Poll set: the live sandboxes' pidfds and the set-up pipes of those being made, after
+   `first` entries; returns how many. */
 size_t sandboxes_pollfds(struct pollfd *fds, size_t first, size_t room);
-/* A pidfd became readable: reap it, report it, free what it held. */
-int sandboxes_ended(int pidfd);
+/* One of those polled readable: a set-up done (answer the spawn), or a sandbox ended (reap
+   it, report it, free what it held). -errno when the daemon can no longer be told. */
+int sandboxes_ready(int fd);
+/* Kills set-ups past their deadline (answering their spawns); the ms until the next one's, or
+   -1 for none, or -2 when the daemon can no longer be told. */
+int sandboxes_spawn_timeouts(void);
 /* Retries cgroups the kernel had not released yet; the poll timeout to use (-1: none pending). */
 int sandboxes_retry_removals(void);
 /* Kills every sandbox and waits for them; at exit. */

@@ -12,7 +12,8 @@
  *                     --allow PATH [--allow PATH ...] [--max-memory B] [--max-pids N]
  *                     [--max-millicpu N] [--max-tmp B] [--max-code B]
  *
- * Single-threaded: one poll loop over the socket, a signalfd and the live sandboxes' pidfds.
+ * Single-threaded: one poll loop over the socket, a signalfd, the live sandboxes' pidfds and
+ * the set-up pipes of those being made (a spawn is answered when its child has exec'd).
  * It never outlives the daemon: end-of-file on the socket, or the parent-death signal once
  * the daemon is gone, kills every sandbox it made, removes their cgroups and exits; and each
  * sandbox has its own parent-death signal in case the launcher itself is killed. Nothing a
@@ -174,7 +175,7 @@ static int dispatch(const unsigned char *record, size_t size, const int *fds, in
 }
 
 static unsigned char record[HL_MAX_RECORD];
-static struct pollfd polled[2 + MAX_SANDBOXES];
+static struct pollfd polled[2 + MAX_SANDBOXES];  /* socket, signals, one per sandbox */
 
 int main(int argc, char **argv) {
     parse_arguments(argc, argv);
@@ -209,14 +210,18 @@ int main(int argc, char **argv) {
     for (;;) {
         polled[0] = (struct pollfd){.fd = config.socket_fd, .events = POLLIN};
         polled[1] = (struct pollfd){.fd = signals, .events = POLLIN};
-        size_t count = sandboxes_pollfds(polled, 2, sizeof polled / sizeof polled[0]);
+        /* Deadlines first: a set-up given up on closes its pipe, which must not be polled. */
         int timeout = sandboxes_retry_removals();
+        int spawning = sandboxes_spawn_timeouts();
+        if (spawning == -2) break;
+        if (spawning >= 0 && (timeout < 0 || spawning < timeout)) timeout = spawning;
+        size_t count = sandboxes_pollfds(polled, 2, sizeof polled / sizeof polled[0]);
         int ready = poll(polled, (nfds_t)count, timeout);
         if (ready < 0 && errno != EINTR) break;
         if (ready <= 0) continue;
         int stop = 0;
         for (size_t i = 2; i < count; i++) {
-            if (polled[i].revents && sandboxes_ended(polled[i].fd) < 0) stop = 1;
+            if (polled[i].revents && sandboxes_ready(polled[i].fd) < 0) stop = 1;
         }
         if (polled[1].revents & POLLIN) {
             struct signalfd_siginfo info;

@@ -7,22 +7,28 @@
  * cgroup. When a pidfd polls readable the sandbox is reaped (hearth_wait), its OOM counter
  * and peak memory are read before the group goes, the daemon gets an HL_EXIT, and the cgroup
  * is removed (retried from the loop while the kernel still holds it) before the uid's lock
- * is dropped. The daemon names sandboxes by a 64-bit id never reused, not by pid or uid.
+ * is dropped. A spawn is answered once its child has exec'd: meanwhile (SPAWNING) the loop
+ * serves other requests, so that a clone-tree or a kill does not wait for a sandbox's set-up. The daemon names sandboxes by a 64-bit id never reused, not by pid or uid.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spawn_request.h"
 
-enum slot_state { FREE = 0, LIVE, DRAINING };
+enum slot_state { FREE = 0, SPAWNING, LIVE, DRAINING };
 
 struct sandbox {
     enum slot_state state;
     uint64_t id;
+    /* While SPAWNING: the child's set-up pipe and when to give up on it, and whom to answer. */
+    struct hearth_pending pending;
+    struct timespec deadline;
+    uint32_t tag;
     pid_t pid;
     int pidfd;
     int status_fd;
@@ -107,19 +113,57 @@ int handle_spawn(uint32_t tag, struct cursor *body, const int *fds, int fd_count
         .argv = request.argv,
         .envp = request.envp,
     };
+    /* Only the first half here: the child sets itself up (a few ms) while the loop serves
+       other requests; its error pipe in the poll set says when it is done (spawn_finished). */
     struct hearth_result result;
-    int rc = hearth_spawn(&spec, &result);
+    int rc = hearth_spawn_start(&spec, &s->pending, &result);
     cgroup_close_procs(&s->group);
     if (rc < 0) {
         drain(s);
         return send_answer(tag, result.error, (uint32_t)result.step, 0, 0, 0, "sandbox set-up failed", -1);
+    }
+    s->state = SPAWNING;
+    s->tag = tag;
+    clock_gettime(CLOCK_MONOTONIC, &s->deadline);
+    s->deadline.tv_sec += HEARTH_SETUP_TIMEOUT_MS / 1000;
+    return 0;
+}
+
+/* The second half: the child exec'd (its error pipe reached end-of-file), failed, or ran out
+   of time. Answers the spawn request. */
+static int spawn_finished(struct sandbox *s, int timed_out) {
+    struct hearth_result result;
+    if (hearth_spawn_finish(&s->pending, timed_out, &result) < 0) {
+        drain(s);
+        return send_answer(s->tag, result.error, (uint32_t)result.step, 0, 0, 0,
+                           timed_out ? "sandbox set-up did not reach execve in time" : "sandbox set-up failed", -1);
     }
     s->state = LIVE;
     s->id = ++last_id;
     s->pid = result.pid;
     s->pidfd = result.pidfd;
     s->status_fd = result.status_fd;
-    return send_answer(tag, 0, 0, s->id, s->pid, s->uid, NULL, -1);
+    return send_answer(s->tag, 0, 0, s->id, s->pid, s->uid, NULL, -1);
+}
+
+static long ms_until(const struct timespec *t) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+int sandboxes_spawn_timeouts(void) {
+    long soonest = -1;
+    for (size_t i = 0; i < MAX_SANDBOXES; i++) {
+        if (table[i].state != SPAWNING) continue;
+        long left = ms_until(&table[i].deadline);
+        if (left <= 0) {
+            if (spawn_finished(&table[i], 1) < 0) return -2;
+            continue;
+        }
+        if (soonest < 0 || left < soonest) soonest = left;
+    }
+    return (int)soonest;
 }
 
 int handle_kill(uint32_t tag, struct cursor *body) {
@@ -147,8 +191,8 @@ int handle_set_limits(uint32_t tag, struct cursor *body) {
 size_t sandboxes_pollfds(struct pollfd *fds, size_t first, size_t room) {
     size_t n = first;
     for (size_t i = 0; i < MAX_SANDBOXES && n < room; i++) {
-        if (table[i].state != LIVE) continue;
-        fds[n++] = (struct pollfd){.fd = table[i].pidfd, .events = POLLIN};
+        if (table[i].state == LIVE) fds[n++] = (struct pollfd){.fd = table[i].pidfd, .events = POLLIN};
+        else if (table[i].state == SPAWNING) fds[n++] = (struct pollfd){.fd = table[i].pending.error_fd, .events = POLLIN};
     }
     return n;
 }
@@ -165,10 +209,11 @@ static void reap(struct sandbox *s, int *exited, int *status, int *oom, int64_t 
     close(s->status_fd);
 }
 
-int sandboxes_ended(int pidfd) {
+int sandboxes_ready(int fd) {
     for (size_t i = 0; i < MAX_SANDBOXES; i++) {
         struct sandbox *s = &table[i];
-        if (s->state != LIVE || s->pidfd != pidfd) continue;
+        if (s->state == SPAWNING && s->pending.error_fd == fd) return spawn_finished(s, 0);
+        if (s->state != LIVE || s->pidfd != fd) continue;
         int exited, status, oom;
         int64_t peak;
         reap(s, &exited, &status, &oom, &peak);
@@ -190,6 +235,13 @@ int sandboxes_retry_removals(void) {
 }
 
 void sandboxes_kill_all(void) {
+    for (size_t i = 0; i < MAX_SANDBOXES; i++) {
+        if (table[i].state == SPAWNING) {
+            struct hearth_result ignored;
+            (void)hearth_spawn_finish(&table[i].pending, 1, &ignored);
+            drain(&table[i]);
+        }
+    }
     for (size_t i = 0; i < MAX_SANDBOXES; i++)
         if (table[i].state == LIVE) hearth_kill(table[i].pidfd);
     for (size_t i = 0; i < MAX_SANDBOXES; i++) {

@@ -140,6 +140,24 @@ struct hearth_result {
  */
 int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result);
 
+/*
+ * The same in two halves, for a single-threaded parent (hearth-launcher) that must not block
+ * while a child sets itself up. hearth_spawn_start clones the child, writes its id maps and
+ * cgroups and releases it: 0 with *pending filled, or -1 with result->step and result->error
+ * (the child reaped). Then, once pending->error_fd polls readable (or after
+ * HEARTH_SETUP_TIMEOUT_MS, with timed_out 1, which kills the child), hearth_spawn_finish
+ * gives what hearth_spawn would have and closes error_fd.
+ */
+struct hearth_pending {
+    pid_t pid;
+    int pidfd;
+    int status_fd;
+    int error_fd;   /* read end, close-on-exec: end-of-file once both execs succeeded */
+};
+#define HEARTH_SETUP_TIMEOUT_MS 10000
+int hearth_spawn_start(const struct hearth_spec *spec, struct hearth_pending *pending, struct hearth_result *result);
+int hearth_spawn_finish(struct hearth_pending *pending, int timed_out, struct hearth_result *result);
+
 /* Parent side: SIGKILL to a sandbox's init through its pidfd (no pid reuse race). 0 or -errno. */
 int hearth_kill(int pidfd);
 

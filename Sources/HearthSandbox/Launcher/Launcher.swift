@@ -8,7 +8,7 @@ import Glibc
 /// The daemon's end of hearth-launcher, the privileged process that makes, signals and reaps
 /// sandboxes (Sources/hearth-launcher). Started once, while hearthd is still root; from then on
 /// every sandbox, cgroup write and code-tree clone is a request over a SOCK_SEQPACKET
-/// socketpair, answered in order and matched here by tag. One thread of its own reads the
+/// socketpair, each answered once and matched here by tag. One thread of its own reads the
 /// socket: answers wake their caller, exit events resolve the sandbox's `reap()`.
 public final class Launcher: @unchecked Sendable {
     /// What the launcher is started with; every request is checked against it there.
@@ -141,8 +141,8 @@ public final class Launcher: @unchecked Sendable {
         return index
     }
 
-    /// Sends one request and waits for its answer (the launcher answers in order, within the
-    /// few milliseconds a spawn takes). A non-zero error is thrown, with the launcher's reason.
+    /// Sends one request and waits for its answer (matched by tag: a spawn is answered once its
+    /// child exec'd, a few milliseconds, and other requests are answered meanwhile). A non-zero error is thrown, with the launcher's reason.
     @discardableResult
     func call(_ type: hl_request, body: [UInt8], fds: [Int32] = [], name: String) throws(SandboxError) -> LauncherReply.Answer {
         let waiter = Waiter()

@@ -127,7 +127,8 @@ extension ConfigFile {
         guard let value = ProcessInfo.processInfo.environment[inheritedVariable] else { return nil }
         let parts = value.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, String(parts[1]) == path, let fd = Int32(parts[0]), fd > 2 else { return nil }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        unsetenv(inheritedVariable)
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         _ = lseek(fd, 0, SEEK_SET)
         return try? handle.readToEnd() ?? Data()
     }
