@@ -9,7 +9,7 @@
  * range, the per-uid locks and the cgroups; the daemon holds none of them.
  *
  *     hearth-launcher --socket-fd N --init PATH --packages DIR --uid-range FIRST:COUNT
- *                     --allow PATH [--allow PATH ...] [--max-memory B] [--max-pids N]
+ *                     --allow PATH [--allow PATH ...] [--daemon-uid U] [--max-memory B] [--max-pids N]
  *                     [--max-millicpu N] [--max-tmp B] [--max-code B]
  *
  * Single-threaded: one poll loop over the socket, a signalfd, the live sandboxes' pidfds and
@@ -54,15 +54,24 @@ static uint64_t parse_number(const char *text, const char *option) {
     return value;
 }
 
-/* An allowed root, as given (absolute, no `..`), whose target belongs to root and is writable
-   by nobody else: the daemon's user cannot swap what lies under it between the check and the
-   child's mount. Taken as named, so that a link the operator chose (/etc/localtime) works. */
-static void add_root(const char *path) {
-    if (config.root_count == MAX_ROOTS) die("at most 16 --allow roots (%s)", path);
+/* An allowed root, as given (absolute, no `..`), whose target is writable by its owner only,
+   and whose owner is root or, with --daemon-uid, anyone but the daemon's user (a developer's
+   checkout run with sudo): the daemon's user cannot swap what lies under it between the
+   check and the child's mount. Taken as named, so that a link the operator chose
+   (/etc/localtime) works. Checked once every option is read. */
+static long daemon_uid = -1;
+
+static void check_root(const char *path) {
     if (!path_is_sane(path) || strcmp(path, "/") == 0) die("--allow %s: an absolute path without '.', '..' or '//', not /", path);
     struct stat st;
     if (stat(path, &st)) die("--allow %s: no such path", path);
-    if (st.st_uid != 0 || (st.st_mode & 022)) die("--allow %s: must belong to root and be writable by nobody else", path);
+    int owner_ok = st.st_uid == 0 || (daemon_uid >= 0 && st.st_uid != (uid_t)daemon_uid);
+    if (!owner_ok || (st.st_mode & 022))
+        die("--allow %s: must belong to root (or a user other than the daemon's) and be writable by nobody else", path);
+}
+
+static void add_root(const char *path) {
+    if (config.root_count == MAX_ROOTS) die("at most 16 --allow roots (%s)", path);
     snprintf(config.roots[config.root_count++], PATH_BYTES, "%s", path);
 }
 
@@ -86,6 +95,7 @@ static void parse_arguments(int argc, char **argv) {
         else if (!strcmp(option, "--packages")) packages = value;
         else if (!strcmp(option, "--allow")) add_root(value);
         else if (!strcmp(option, "--uid-range")) range = value;
+        else if (!strcmp(option, "--daemon-uid")) daemon_uid = (long)parse_number(value, option);
         else if (!strcmp(option, "--max-memory")) config.bounds.max_memory = parse_number(value, option);
         else if (!strcmp(option, "--max-pids")) config.bounds.max_pids = (uint32_t)parse_number(value, option);
         else if (!strcmp(option, "--max-millicpu")) config.bounds.max_millicpu = (uint32_t)parse_number(value, option);
@@ -95,6 +105,7 @@ static void parse_arguments(int argc, char **argv) {
     }
     if (config.socket_fd < 3 || !init || !packages || !range || config.root_count == 0)
         die("%s", "usage: hearth-launcher --socket-fd N --init PATH --packages DIR --uid-range FIRST:COUNT --allow PATH...");
+    for (int i = 0; i < config.root_count; i++) check_root(config.roots[i]);
     int type = 0;
     socklen_t len = sizeof type;
     if (getsockopt(config.socket_fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_SEQPACKET)

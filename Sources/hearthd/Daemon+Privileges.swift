@@ -47,7 +47,9 @@ extension Daemon {
         for path in [data, packages] {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        let launcher = try Launcher.start(launcherOptions(packages: packages), profiles: [trusted, untrusted])
+        var options = launcherOptions(packages: packages)
+        options.daemonUID = user.uid
+        let launcher = try Launcher.start(options, profiles: [trusted, untrusted])
         try user.own(data)
         if let socket = config.unixSocket {
             try prepareSocketDirectory((socket as NSString).deletingLastPathComponent, for: user, logger: logger)

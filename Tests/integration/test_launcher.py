@@ -341,9 +341,38 @@ def test_bad_start_up_arguments_stop_the_launcher_with_a_reason(dirs):
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     base = [LAUNCHER, "--socket-fd", str(theirs.fileno()), "--init", "/nonexistent", "--packages", dirs["packages"],
             "--uid-range", UIDS]
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    theirs_dir = os.path.join(dirs["base"], "owned-by-nobody")
+    os.makedirs(theirs_dir, exist_ok=True)
+    os.chmod(theirs_dir, 0o755)
+    os.chown(theirs_dir, nobody.pw_uid, nobody.pw_gid)
     for extra, says in [(["--allow", "/usr"], "--init"), (["--allow", dirs["packages"] + "/../packages"], "--allow"),
-                        (["--allow", "/tmp"], "writable by nobody else"), ([], "usage")]:
+                        (["--allow", "/tmp"], "writable by nobody else"), ([], "usage"),
+                        # Owned by the daemon's own user, or by anyone but root when that user is not named.
+                        (["--allow", theirs_dir, "--daemon-uid", str(nobody.pw_uid)], "must belong to root"),
+                        (["--allow", theirs_dir], "must belong to root")]:
         result = subprocess.run(base + extra, pass_fds=[theirs.fileno()], capture_output=True, text=True, timeout=10)
         assert result.returncode == 2 and says in result.stderr, result.stderr
     mine.close()
     theirs.close()
+
+
+def test_a_root_owned_by_another_user_than_the_daemons_is_allowed(dirs):
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    checkout = os.path.join(dirs["base"], "checkout")
+    os.makedirs(os.path.join(checkout, "rt"), exist_ok=True)
+    for path in [checkout, os.path.join(checkout, "rt")]:
+        os.chmod(path, 0o755)
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    from launcher_client import allowed_roots
+    launcher = Launcher(dirs["packages"], roots=allowed_roots([checkout]), uid_range=UIDS, extra=["--daemon-uid", "0"])
+    try:
+        launcher.register_allow_all()
+        launcher.seal()
+        answer = launcher.spawn(["/bin/ls", "/opt"], binds=[("/usr", "/usr"), (checkout, "/opt")])
+        assert answer.error == 0, answer
+        assert launcher.wait_exit(answer.id).status == 0
+    finally:
+        launcher.close()

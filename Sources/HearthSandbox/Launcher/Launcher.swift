@@ -21,9 +21,12 @@ public final class Launcher: @unchecked Sendable {
         public var maxMillicpu: Int
         public var maxTmp: Int
         public var maxCode: Int
+        /// The daemon's own user, which must own none of the allowed roots.
+        public var daemonUID: uid_t?
 
         public init(packages: String, allowedRoots: [String], uidRange: ClosedRange<UInt32>, maxMemory: Int, maxPids: Int,
-                    maxMillicpu: Int, maxTmp: Int, maxCode: Int) {
+                    maxMillicpu: Int, maxTmp: Int, maxCode: Int, daemonUID: uid_t? = nil) {
+            self.daemonUID = daemonUID
             self.packages = packages
             self.allowedRoots = allowedRoots
             self.uidRange = uidRange
@@ -67,6 +70,7 @@ public final class Launcher: @unchecked Sendable {
                          "--max-memory", "\(options.maxMemory)", "--max-pids", "\(options.maxPids)",
                          "--max-millicpu", "\(options.maxMillicpu)", "--max-tmp", "\(options.maxTmp)", "--max-code", "\(options.maxCode)"]
         for root in options.allowedRoots { arguments += ["--allow", root] }
+        if let uid = options.daemonUID { arguments += ["--daemon-uid", "\(uid)"] }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
