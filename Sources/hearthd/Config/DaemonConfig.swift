@@ -15,6 +15,8 @@ struct DaemonConfig {
     var authEnabled: Bool
     var runtimesDirectory: URL
     var profilesDirectory: URL
+    /// The `--config` file, if any: kept open across the root phase's exec (ConfigFile).
+    var configFile: String?
     var pool: PoolSettings
     var maxPackageSize: Int
     var limits: ResourceLimits
@@ -26,6 +28,7 @@ struct DaemonConfig {
 
     init(_ options: DaemonOptions) throws(ConfigError) {
         let file = try options.config.map { path throws(ConfigError) in try ConfigFile(path: path) } ?? ConfigFile()
+        configFile = options.config
         dataDirectory = Self.dataDirectory(options.dataDir ?? file.dataDir)
         unixSocket = try Self.unixSocket(options.unix ?? file.unix, dataDirectory: dataDirectory)
         tcp = try Self.tcp(options.tcp ?? file.tcp ?? "127.0.0.1:7070")

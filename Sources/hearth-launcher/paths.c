@@ -1,0 +1,70 @@
+/*
+ * Paths a request names: what shape they may have, and whether they stay under a root.
+ *
+ * Runs in the launcher (root, initial namespaces), before anything is made for a request.
+ * A bind source or a code tree is accepted only if it is, by its components, the root or
+ * below it, and if the kernel resolves it from the root with no symlink and no `..` on the
+ * way (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): a symlink the daemon's user planted
+ * in the packages directory, pointing at /etc, fails here, whatever its name says.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "launcher.h"
+
+int path_is_sane(const char *path) {
+    size_t n = strlen(path);
+    if (n == 0 || n >= PATH_BYTES || path[0] != '/') return 0;
+    if (n == 1) return 1;
+    if (path[n - 1] == '/') return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)path[i];
+        if (c < 0x20 || c == 0x7f) return 0;
+    }
+    /* Each component: not empty ("//"), not "." and not "..". */
+    const char *p = path + 1;
+    while (*p) {
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 0) return 0;
+        if (len == 1 && p[0] == '.') return 0;
+        if (len == 2 && p[0] == '.' && p[1] == '.') return 0;
+        p += len;
+        if (*p == '/') p++;
+    }
+    return 1;
+}
+
+int path_is_under(const char *path, const char *base) {
+    size_t n = strlen(base);
+    if (n == 1 && base[0] == '/') return path[0] == '/';
+    if (strncmp(path, base, n) != 0) return 0;
+    return path[n] == '\0' || path[n] == '/';
+}
+
+int open_beneath(const char *root, const char *path) {
+    if (!path_is_sane(path) || !path_is_under(path, root)) return -EXDEV;
+    const char *rest = path + strlen(root);
+    while (*rest == '/') rest++;
+    /* The root itself, as the operator named it (/etc/localtime is a link, and hearthd's
+       root phase chose it): followed. Below it, nothing is. */
+    if (*rest == '\0') {
+        int fd = open(root, O_PATH | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+    }
+    int base = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (base < 0) return -errno;
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, base, rest, &how, sizeof how);
+    int e = errno;
+    close(base);
+    return fd < 0 ? -e : fd;
+}
