@@ -38,7 +38,7 @@ enum FrameTarget: FuzzTarget {
             var decoder = FrameDecoder(maximumSize: limit)
             let again: WorkerFrame?
             do {
-                try encoded.withUnsafeBytes { (bytes) throws(ProtocolViolation) in try decoder.feed(bytes) }
+                if let violation = feed(&decoder, encoded[...]) { throw violation }
                 again = try decoder.next()
             } catch {
                 throw PropertyFailure("an encoded frame is refused (\(error)): \(shown(encoded))")
@@ -54,8 +54,8 @@ enum FrameTarget: FuzzTarget {
         var offset = 0
         while offset < stream.count {
             let end = min(offset + readSize, stream.count)
+            if feed(&decoder, stream[offset..<end]) != nil { return .violation(frames) }
             do {
-                try stream[offset..<end].withUnsafeBytes { (bytes) throws(ProtocolViolation) in try decoder.feed(bytes) }
                 while let frame = try decoder.next() { frames.append(frame) }
             } catch {
                 return .violation(frames)
@@ -65,5 +65,17 @@ enum FrameTarget: FuzzTarget {
             try require(decoder.bufferedCount < 4 + limit, "\(decoder.bufferedCount) bytes held after taking every frame")
         }
         return .frames(frames)
+    }
+
+    /// One read's bytes into the decoder; the violation, if they make one.
+    static func feed(_ decoder: inout FrameDecoder, _ bytes: ArraySlice<UInt8>) -> ProtocolViolation? {
+        bytes.withUnsafeBytes { raw -> ProtocolViolation? in
+            do throws(ProtocolViolation) {
+                try decoder.feed(raw)
+                return nil
+            } catch {
+                return error
+            }
+        }
     }
 }
