@@ -33,21 +33,36 @@ public struct FrameDecoder: Sendable {
     public var hasFrame: Bool { checked > start || violation != nil }
 
     /// Appends what the worker wrote; throws as soon as a frame's lengths are out of bounds.
+    ///
+    /// Whole frames that came before the bad one are still given by `next()` first, and only
+    /// then the violation: so the frames are the same however the worker's bytes were split
+    /// into reads (in one read or in many, the first frame arrives before the broken one).
+    /// Nothing after the bad lengths is kept.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(ProtocolViolation) {
-        if let violation { throw violation }
+        if let violation {
+            if checked > start { return }
+            throw violation
+        }
         buffer.append(contentsOf: bytes)
         do {
             try checkLengths()
         } catch {
-            refuse(error)
-            throw error
+            guard checked > start else {
+                refuse(error)
+                throw error
+            }
+            buffer.removeSubrange(checked...)
+            violation = error
         }
     }
 
-    /// The first whole frame, or nil until one is in.
+    /// The first whole frame, or nil until one is in; the violation once the frames before it
+    /// have been taken.
     public mutating func next() throws(ProtocolViolation) -> WorkerFrame? {
-        if let violation { throw violation }
-        guard checked > start else { return nil }
+        guard checked > start else {
+            if let violation { throw violation }
+            return nil
+        }
         let total = Self.length(buffer, at: start)
         let headerLength = Self.length(buffer, at: start + 4)
         let headerStart = start + 8

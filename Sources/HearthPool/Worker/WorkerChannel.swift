@@ -213,7 +213,7 @@ final class WorkerChannel: @unchecked Sendable {
                 // Between exchanges the worker has nothing to say: bytes now come from the
                 // function (fd 3 is in its process) and would otherwise pile up in the
                 // daemon or be taken as the next call's answer. The worker is done for.
-                if greeted && (inbound.bufferedCount > 0 || violation != nil) {
+                if greeted && (inbound.bufferedCount > 0 || inbound.hasFrame || violation != nil) {
                     inbound.reset()
                     violation = nil
                     controlOpen = false
