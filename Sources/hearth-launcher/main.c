@@ -59,14 +59,11 @@ static uint64_t parse_number(const char *text, const char *option) {
    checkout run with sudo): the daemon's user cannot swap what lies under it between the
    check and the child's mount. Taken as named, so that a link the operator chose
    (/etc/localtime) works. Checked once every option is read. */
-static long daemon_uid = -1;
-
 static void check_root(const char *path) {
     if (!path_is_sane(path) || strcmp(path, "/") == 0) die("--allow %s: an absolute path without '.', '..' or '//', not /", path);
     struct stat st;
     if (stat(path, &st)) die("--allow %s: no such path", path);
-    int owner_ok = st.st_uid == 0 || (daemon_uid >= 0 && st.st_uid != (uid_t)daemon_uid);
-    if (!owner_ok || (st.st_mode & 022))
+    if (!owned_safely(st.st_uid, st.st_mode))
         die("--allow %s: must belong to root (or a user other than the daemon's) and be writable by nobody else", path);
 }
 
@@ -81,6 +78,7 @@ static void parse_arguments(int argc, char **argv) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     config.socket_fd = -1;
     config.init_fd = -1;
+    config.daemon_uid = -1;
     config.bounds = (struct bounds){
         .max_memory = 16ull << 30, .max_pids = 4096, .max_millicpu = (uint32_t)(cpus > 0 ? cpus : 1) * 1000,
         .max_tmp = 4ull << 30, .max_code = 4ull << 30,
@@ -95,7 +93,7 @@ static void parse_arguments(int argc, char **argv) {
         else if (!strcmp(option, "--packages")) packages = value;
         else if (!strcmp(option, "--allow")) add_root(value);
         else if (!strcmp(option, "--uid-range")) range = value;
-        else if (!strcmp(option, "--daemon-uid")) daemon_uid = (long)parse_number(value, option);
+        else if (!strcmp(option, "--daemon-uid")) config.daemon_uid = (long)parse_number(value, option);
         else if (!strcmp(option, "--max-memory")) config.bounds.max_memory = parse_number(value, option);
         else if (!strcmp(option, "--max-pids")) config.bounds.max_pids = (uint32_t)parse_number(value, option);
         else if (!strcmp(option, "--max-millicpu")) config.bounds.max_millicpu = (uint32_t)parse_number(value, option);
@@ -116,8 +114,12 @@ static void parse_arguments(int argc, char **argv) {
     snprintf(first, sizeof first, "%.*s", (int)(colon - range), range);
     config.uid_first = (uint32_t)parse_number(first, "--uid-range");
     config.uid_count = (uint32_t)parse_number(colon + 1, "--uid-range");
-    char *canonical = realpath(packages, NULL);
+    /* The packages directory lies in the daemon's user's data directory, which that user can
+       change between two starts: a symlink planted there (to /, say) would make every
+       directory of the host one code trees may be cloned from. */
     struct stat st;
+    if (lstat(packages, &st) == 0 && S_ISLNK(st.st_mode)) die("--packages %s: a symlink, not the directory itself", packages);
+    char *canonical = realpath(packages, NULL);
     if (!canonical || stat(canonical, &st) || !S_ISDIR(st.st_mode)) die("--packages %s: not a directory", packages);
     snprintf(config.packages, PATH_BYTES, "%s", canonical);
     free(canonical);

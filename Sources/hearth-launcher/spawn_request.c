@@ -89,6 +89,11 @@ static int check_source(const char *source, struct refusal *r) {
         int ok = fstat(fd, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode));
         close(fd);
         if (!ok) return refuse(r, EINVAL, "bind source '%.80s' is neither a directory nor a regular file", source);
+        /* The child mounts the source by its path, looked up again: no directory on the way
+           may be one the daemon's user could swap for a symlink meanwhile. */
+        int safe = parents_owned_safely(config.roots[i], source);
+        if (safe < 0)
+            return refuse(r, -safe == EPERM ? EACCES : -safe, "bind source '%.80s': a directory on its way under %.80s is not root's alone (its owner or others could swap it)", source, config.roots[i]);
         return 0;
     }
     return refuse(r, EACCES, "bind source '%.80s' is not under an allowed root", source);
