@@ -114,6 +114,10 @@ static void parse_arguments(int argc, char **argv) {
     snprintf(first, sizeof first, "%.*s", (int)(colon - range), range);
     config.uid_first = (uint32_t)parse_number(first, "--uid-range");
     config.uid_count = (uint32_t)parse_number(colon + 1, "--uid-range");
+    /* A sandbox that ran as the daemon's user could ptrace the daemon and take its socket. */
+    if (config.daemon_uid >= 0 && (uint64_t)config.daemon_uid >= config.uid_first &&
+        (uint64_t)config.daemon_uid - config.uid_first < config.uid_count)
+        die("--uid-range %s holds the daemon's own uid (--daemon-uid)", range);
     /* The packages directory lies in the daemon's user's data directory, which that user can
        change between two starts: a symlink planted there (to /, say) would make every
        directory of the host one code trees may be cloned from. */

@@ -243,3 +243,48 @@ def test_a_packages_root_that_is_a_symlink_stops_the_launcher(dirs):  # noqa: F8
         stderr = launcher.close()
         shutil.rmtree(base, ignore_errors=True)
     assert launcher.process.returncode == 2 and "symlink" in stderr, stderr
+
+
+# --- Limits the daemon may leave out or inflate ----------------------------------------------
+
+RLIMIT_CORE = 4
+
+
+def core_limit_seen_inside(launcher, **kwargs):
+    read, write = os.pipe()
+    answer = launcher.spawn(["/bin/sh", "-c", "ulimit -H -c; ulimit -S -c unlimited 2>/dev/null && echo raised"],
+                            fds=[write], **kwargs)
+    os.close(write)
+    try:
+        if answer.error:
+            return answer
+        launcher.wait_exit(answer.id)
+        return os.read(read, 200).decode().split()
+    finally:
+        os.close(read)
+
+
+def test_a_sandbox_never_dumps_core_whatever_the_request_says(dirs):  # noqa: F811
+    """A core_pattern pipe (systemd-coredump, apport) would give a sandbox's crash and memory to a
+    root helper on the host; the launcher's own hard core limit is usually unlimited, which a
+    request that leaves the core limit out would pass on to the worker."""
+    launcher = start(dirs)
+    try:
+        assert core_limit_seen_inside(launcher) == ["0"]
+        answer = core_limit_seen_inside(launcher, rlimits=[(RLIMIT_CORE, 0, 1 << 30)])
+        assert getattr(answer, "error", 0) != 0 and "core" in answer.reason, answer
+        assert core_limit_seen_inside(launcher, rlimits=[(RLIMIT_CORE, 0, 0)]) == ["0"]
+    finally:
+        launcher.close()
+
+
+def test_a_uid_range_holding_the_daemons_uid_stops_the_launcher(dirs):  # noqa: F811
+    from launcher_client import Launcher
+    user = hearth_user()
+    launcher = Launcher(dirs["packages"], uid_range=f"{user.pw_uid}:1", extra=["--daemon-uid", str(user.pw_uid)])
+    try:
+        launcher.process.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+    stderr = launcher.close()
+    assert launcher.process.returncode == 2 and "daemon's own uid" in stderr, stderr
