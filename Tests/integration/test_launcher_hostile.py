@@ -288,3 +288,31 @@ def test_a_uid_range_holding_the_daemons_uid_stops_the_launcher(dirs):  # noqa: 
         pass
     stderr = launcher.close()
     assert launcher.process.returncode == 2 and "daemon's own uid" in stderr, stderr
+
+
+# --- The hand-over variable ------------------------------------------------------------------
+
+def test_a_root_hearthd_started_with_a_hand_over_variable_still_drops_to_the_hearth_user(tmp_path):
+    """HEARTH_LAUNCHER=FD:PID is how the root phase hands its socket to the image it exec'd as
+    `hearth`. Found in the environment of a hearthd started as root, it must not make that
+    hearthd skip its root phase and serve the network as root (saying it runs as hearth)."""
+    from hearth import HEARTHD, PROFILES, RUNTIMES
+    import socket
+    data = tempfile.mkdtemp(prefix="hearth-handover-")
+    os.chmod(data, 0o755)
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    env = dict(os.environ, HEARTH_LAUNCHER=f"{theirs.fileno()}:{os.getpid()}")
+    proc = subprocess.Popen([HEARTHD, "--data-dir", data, "--unix", os.path.join(data, "s.sock"), "--tcp", "none",
+                             "--runtimes-dir", RUNTIMES, "--profiles-dir", PROFILES], env=env, pass_fds=[theirs.fileno()],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    theirs.close()
+    try:
+        assert b"listening on unix:" in proc.stdout.readline()
+        user = subprocess.run(["ps", "-o", "user=", "-p", str(proc.pid)], capture_output=True, text=True).stdout.strip()
+        assert user == "hearth", f"the HTTP-facing hearthd runs as {user}"
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        proc.stdout.close()
+        ours.close()
+        shutil.rmtree(data, ignore_errors=True)
