@@ -79,6 +79,7 @@ static void parse_arguments(int argc, char **argv) {
     config.socket_fd = -1;
     config.init_fd = -1;
     config.daemon_uid = -1;
+    config.packages_fd = -1;
     config.bounds = (struct bounds){
         .max_memory = 16ull << 30, .max_pids = 4096, .max_millicpu = (uint32_t)(cpus > 0 ? cpus : 1) * 1000,
         .max_tmp = 4ull << 30, .max_code = 4ull << 30,
@@ -200,6 +201,8 @@ int main(int argc, char **argv) {
     /* After closing what the daemon left open: this one we keep, for every sandbox. */
     config.init_fd = hearth_open_executable(init_path);
     if (config.init_fd < 0) die("--init %s: cannot open it", init_path);
+    config.packages_fd = open(config.packages, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (config.packages_fd < 0) die("--packages %s: cannot open it as a directory (not following a symlink)", config.packages);
     /* SIGTERM when the daemon's thread that started us ends; told apart from a real daemon
        exit by our parent changing (the daemon is multithreaded, that thread may just end). */
     pid_t parent = getppid();

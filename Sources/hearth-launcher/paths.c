@@ -60,14 +60,21 @@ int open_beneath(const char *root, const char *path) {
     }
     int base = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (base < 0) return -errno;
+    int fd = open_beneath_fd(base, root, path);
+    close(base);
+    return fd;
+}
+
+int open_beneath_fd(int root_fd, const char *root, const char *path) {
+    if (!path_is_sane(path) || !path_is_under(path, root)) return -EXDEV;
+    const char *rest = path + strlen(root);
+    while (*rest == '/') rest++;
     struct open_how how = {
         .flags = O_PATH | O_CLOEXEC,
         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
     };
-    int fd = (int)syscall(SYS_openat2, base, rest, &how, sizeof how);
-    int e = errno;
-    close(base);
-    return fd < 0 ? -e : fd;
+    int fd = (int)syscall(SYS_openat2, root_fd, *rest ? rest : ".", &how, sizeof how);
+    return fd < 0 ? -errno : fd;
 }
 
 int owned_safely(uid_t owner, mode_t mode) {

@@ -316,3 +316,45 @@ def test_a_root_hearthd_started_with_a_hand_over_variable_still_drops_to_the_hea
         proc.stdout.close()
         ours.close()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_packages_directory_swapped_for_a_symlink_while_the_launcher_runs_reaches_nothing_outside(dirs):  # noqa: F811
+    """The daemon's user owns the directory `packages` is in: it can rename `packages` and leave
+    a symlink to / in its place at any moment. A clone-tree resolved from the path would then be
+    made, as root, of any host directory: one under a 0700 directory (a home, say) becomes
+    readable to the daemon's user through the mount's descriptor."""
+    from launcher_client import Launcher
+    user = hearth_user()
+    base = tempfile.mkdtemp(prefix="hearth-swap-")
+    os.chmod(base, 0o755)
+    vault = os.path.join(base, "vault")
+    os.makedirs(os.path.join(vault, "inner"))
+    os.chmod(vault, 0o700)
+    os.chmod(os.path.join(vault, "inner"), 0o755)
+    with open(os.path.join(vault, "inner", "secret"), "w") as f:
+        f.write("behind a 0700 directory\n")
+    os.chmod(os.path.join(vault, "inner", "secret"), 0o644)
+    packages = os.path.join(base, "packages")
+    os.makedirs(os.path.join(packages, "fn", "v1"))
+    launcher = Launcher(packages, uid_range="610400:4")
+    try:
+        launcher.register_allow_all()
+        os.rename(packages, packages + ".old")
+        os.symlink("/", packages)
+        answer = launcher.request(CLONE_TREE, string(packages + os.path.join(vault, "inner")))
+        leaked = None
+        for fd in answer.fds:
+            read = subprocess.run(["python3", "-c", f"import os; print(open(os.open('secret', os.O_RDONLY, dir_fd={fd})).read())"],
+                                  pass_fds=[fd], user=user.pw_uid, group=user.pw_gid, extra_groups=[],
+                                  capture_output=True, text=True)
+            leaked = read.stdout
+            os.close(fd)
+        assert answer.error != 0, f"cloned a host directory through the symlink; the hearth user read: {leaked!r}"
+        # Paths are resolved from the directory it was started with, wherever that went.
+        answer = launcher.request(CLONE_TREE, string(os.path.join(packages, "fn", "v1")))
+        for fd in answer.fds:
+            os.close(fd)
+        assert answer.error == 0, answer
+    finally:
+        launcher.close()
+        shutil.rmtree(base, ignore_errors=True)
