@@ -65,6 +65,18 @@ static void check_root(const char *path) {
     if (stat(path, &st)) die("--allow %s: no such path", path);
     if (!owned_safely(st.st_uid, st.st_mode))
         die("--allow %s: must belong to root (or a user other than the daemon's) and be writable by nobody else", path);
+    /* Its ancestors too: in a directory the daemon's user may write, the root could be renamed
+       away and a symlink left in its place (root's sticky directories, /tmp, are fine: there
+       only an entry's owner may rename it). */
+    char prefix[PATH_BYTES];
+    for (const char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        snprintf(prefix, sizeof prefix, "%.*s", (int)(slash - path), path);
+        if (stat(prefix, &st)) die("--allow %s: cannot inspect a directory above it", path);
+        int sticky_roots = st.st_uid == 0 && (st.st_mode & S_ISVTX);
+        if (!owned_safely(st.st_uid, st.st_mode) && !sticky_roots)
+            die("--allow %s: a directory above it can be changed by a user other than root", path);
+    }
+    if (stat("/", &st) || !owned_safely(st.st_uid, st.st_mode)) die("--allow %s: / itself is not root's alone", path);
 }
 
 static void add_root(const char *path) {

@@ -358,3 +358,25 @@ def test_a_packages_directory_swapped_for_a_symlink_while_the_launcher_runs_reac
     finally:
         launcher.close()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_an_allowed_root_inside_a_directory_the_daemons_user_owns_stops_the_launcher(dirs):  # noqa: F811
+    """A root owned by root but lying in the daemon's user's directory (a runtimes directory put in
+    the data directory, say) can be renamed away by that user and replaced by a symlink."""
+    from launcher_client import Launcher, allowed_roots
+    user = hearth_user()
+    base = tempfile.mkdtemp(prefix="hearth-root-parent-")
+    os.chmod(base, 0o755)
+    os.chown(base, user.pw_uid, user.pw_gid)
+    root = os.path.join(base, "runtimes")
+    os.makedirs(root)
+    os.chmod(root, 0o755)
+    launcher = Launcher(dirs["packages"], roots=allowed_roots([root]), uid_range="610500:4",
+                        extra=["--daemon-uid", str(user.pw_uid)])
+    try:
+        launcher.process.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+    stderr = launcher.close()
+    shutil.rmtree(base, ignore_errors=True)
+    assert launcher.process.returncode == 2 and "a directory above it" in stderr, stderr
