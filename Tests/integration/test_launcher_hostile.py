@@ -14,7 +14,7 @@ import tempfile
 import pytest
 
 from hearth import Daemon
-from launcher_client import CLONE_TREE, KILL, SET_LIMITS, SPAWN, string
+from launcher_client import CLONE_TREE, KILL, SET_LIMITS, SPAWN, spawn_body, string
 from test_launcher import dirs, start  # noqa: F401  (the fixture and the start-up of test_launcher)
 
 
@@ -81,6 +81,7 @@ def failing_requests(launcher, dirs):
             launcher.spawn(["/bin/true"], fds=[write], fds_mask=3),                          # mask says two
             launcher.spawn(["/bin/true"], memory=1 << 40),                                   # over the bound
             launcher.spawn(["/bin/true"], path="/nonexistent/x"),                            # fails in the child
+            launcher.request(SPAWN, spawn_body(["/bin/true"], fds=15), fds=[write] * 7),      # over 4 fds
             launcher.request(CLONE_TREE, string("/etc")),
             launcher.request(CLONE_TREE, string(dirs["packages"] + "/escape")),
             launcher.request(KILL, struct.pack("<Q", 1 << 60), fds=[write]),                 # fds on a kill
