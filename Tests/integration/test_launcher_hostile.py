@@ -55,11 +55,20 @@ def test_a_hard_link_planted_in_the_data_directory_does_not_make_root_chown_its_
     planted = as_user(user, ["ln", canary, os.path.join(data, "planted")])
     assert planted.returncode == 0, planted.stderr
     assert os.stat(canary).st_nlink == 2
+    # Symlinks, to the file and to the directory holding it, are not followed either.
+    for name, target in [("link", canary), ("dir-link", outside)]:
+        linked = as_user(user, ["ln", "-s", target, os.path.join(data, name)])
+        assert linked.returncode == 0, linked.stderr
+    with open(os.path.join(data, "left-by-root"), "w") as f:
+        f.write("an earlier root run's\n")
     daemon = Daemon(data_dir=data)
     try:
         daemon.start()
         assert os.stat(canary).st_uid == 0, "root chowned a file outside the data directory to the hearth user"
         assert os.stat(canary).st_gid == 0
+        assert os.stat(outside).st_uid == 0
+        # What an earlier run as root left is still given to the daemon.
+        assert os.lstat(os.path.join(data, "left-by-root")).st_uid == user.pw_uid
     finally:
         daemon.stop()
         shutil.rmtree(data, ignore_errors=True)
