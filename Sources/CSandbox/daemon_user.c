@@ -5,9 +5,10 @@
  * before the store opens or anything listens. hearth_chown_tree: every file of the data directory
  * (left by an earlier run as root, or by a `hearthd token` run as root) becomes the user's.
  * The tree may already belong to that user, who could swap a directory for a symlink while
- * the walk runs: so the walk never follows one. Each directory is entered with openat
- * (O_NOFOLLOW | O_DIRECTORY) from its parent's descriptor and each entry changed with
- * fchownat(AT_SYMLINK_NOFOLLOW), so no path is looked up twice and none leaves the tree.
+ * the walk runs: so the walk never follows one. Each entry is opened once (O_PATH |
+ * O_NOFOLLOW) from its parent's descriptor, checked, changed and, a directory, entered through
+ * that descriptor, so no path is looked up twice and none leaves the tree. A non-directory with
+ * more than one link is left alone: it may be a hard link to a file outside the tree.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -40,14 +41,36 @@ static int chown_below(int dir, uid_t uid, gid_t gid, int depth) {
     while (rc == 0 && (entry = readdir(stream))) {
         const char *name = entry->d_name;
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
-        if (fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) && errno != ENOENT) {
+        /* One lookup, without following: what is checked below is what is changed. */
+        int item = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (item < 0) {
+            if (errno == ENOENT) continue;
             rc = -errno;
             break;
         }
-        int child = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (child < 0) continue;  /* not a directory (or a symlink, or gone): nothing below */
-        rc = chown_below(child, uid, gid, depth + 1);
-        close(child);
+        struct stat st;
+        if (fstat(item, &st)) {
+            rc = -errno;
+            close(item);
+            break;
+        }
+        /* A file with a second name may be a hard link the user planted to one outside the
+           tree (fs.protected_hardlinks=0 allows /etc/shadow; =1 still any file it can read
+           and write): chowning it would give that file away. Left as it is. */
+        int linked = !S_ISDIR(st.st_mode) && st.st_nlink > 1;
+        if (!linked && (st.st_uid != uid || st.st_gid != gid) && fchownat(item, "", uid, gid, AT_EMPTY_PATH)) {
+            rc = -errno;
+            close(item);
+            break;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            int child = openat(item, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (child >= 0) {
+                rc = chown_below(child, uid, gid, depth + 1);
+                close(child);
+            }
+        }
+        close(item);
     }
     closedir(stream);
     return rc;

@@ -37,10 +37,13 @@ struct config {
     char roots[MAX_ROOTS][PATH_BYTES]; /* as given; binds come only from under these */
     int root_count;
     char packages[PATH_BYTES];         /* canonical; code trees come only from under it */
+    int packages_fd;                   /* it, O_PATH, opened once: the daemon's user owns the
+                                          directory it is in and could put a symlink in its place */
     uint32_t uid_first, uid_count;
     struct bounds bounds;
     struct cgroups cgroups;
     int init_fd;                       /* hearth-init, O_PATH */
+    long daemon_uid;                   /* --daemon-uid, or -1 */
     int last_capability;
 };
 
@@ -78,6 +81,15 @@ int path_is_under(const char *path, const char *base);
 /* Opens `path` O_PATH if it lies under `root` with no symlink anywhere on the way (openat2
    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS). The fd or -errno. */
 int open_beneath(const char *root, const char *path);
+/* The same from a descriptor of `root` kept open, which no rename or symlink can redirect. */
+int open_beneath_fd(int root_fd, const char *root, const char *path);
+/* Whether a directory with this owner and mode is out of the daemon's user's hands: owned by
+   root (or, given --daemon-uid, by anyone but that user) and writable by its owner only. */
+int owned_safely(uid_t owner, mode_t mode);
+/* 0 if every directory from `root` down to the parent of `path` (under it) is owned safely,
+   so that the daemon's user cannot swap a component between the check and the child's mount
+   (which looks the path up again); else -errno (EPERM: one is not). */
+int parents_owned_safely(const char *root, const char *path);
 
 /* cgroup.c: one sandbox's group, a directory per v1 controller or one v2 directory. */
 struct cgroup_slot {

@@ -59,15 +59,24 @@ static uint64_t parse_number(const char *text, const char *option) {
    checkout run with sudo): the daemon's user cannot swap what lies under it between the
    check and the child's mount. Taken as named, so that a link the operator chose
    (/etc/localtime) works. Checked once every option is read. */
-static long daemon_uid = -1;
-
 static void check_root(const char *path) {
     if (!path_is_sane(path) || strcmp(path, "/") == 0) die("--allow %s: an absolute path without '.', '..' or '//', not /", path);
     struct stat st;
     if (stat(path, &st)) die("--allow %s: no such path", path);
-    int owner_ok = st.st_uid == 0 || (daemon_uid >= 0 && st.st_uid != (uid_t)daemon_uid);
-    if (!owner_ok || (st.st_mode & 022))
+    if (!owned_safely(st.st_uid, st.st_mode))
         die("--allow %s: must belong to root (or a user other than the daemon's) and be writable by nobody else", path);
+    /* Its ancestors too: in a directory the daemon's user may write, the root could be renamed
+       away and a symlink left in its place (root's sticky directories, /tmp, are fine: there
+       only an entry's owner may rename it). */
+    char prefix[PATH_BYTES];
+    for (const char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        snprintf(prefix, sizeof prefix, "%.*s", (int)(slash - path), path);
+        if (stat(prefix, &st)) die("--allow %s: cannot inspect a directory above it", path);
+        int sticky_roots = st.st_uid == 0 && (st.st_mode & S_ISVTX);
+        if (!owned_safely(st.st_uid, st.st_mode) && !sticky_roots)
+            die("--allow %s: a directory above it can be changed by a user other than root", path);
+    }
+    if (stat("/", &st) || !owned_safely(st.st_uid, st.st_mode)) die("--allow %s: / itself is not root's alone", path);
 }
 
 static void add_root(const char *path) {
@@ -81,6 +90,8 @@ static void parse_arguments(int argc, char **argv) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     config.socket_fd = -1;
     config.init_fd = -1;
+    config.daemon_uid = -1;
+    config.packages_fd = -1;
     config.bounds = (struct bounds){
         .max_memory = 16ull << 30, .max_pids = 4096, .max_millicpu = (uint32_t)(cpus > 0 ? cpus : 1) * 1000,
         .max_tmp = 4ull << 30, .max_code = 4ull << 30,
@@ -95,7 +106,7 @@ static void parse_arguments(int argc, char **argv) {
         else if (!strcmp(option, "--packages")) packages = value;
         else if (!strcmp(option, "--allow")) add_root(value);
         else if (!strcmp(option, "--uid-range")) range = value;
-        else if (!strcmp(option, "--daemon-uid")) daemon_uid = (long)parse_number(value, option);
+        else if (!strcmp(option, "--daemon-uid")) config.daemon_uid = (long)parse_number(value, option);
         else if (!strcmp(option, "--max-memory")) config.bounds.max_memory = parse_number(value, option);
         else if (!strcmp(option, "--max-pids")) config.bounds.max_pids = (uint32_t)parse_number(value, option);
         else if (!strcmp(option, "--max-millicpu")) config.bounds.max_millicpu = (uint32_t)parse_number(value, option);
@@ -116,8 +127,16 @@ static void parse_arguments(int argc, char **argv) {
     snprintf(first, sizeof first, "%.*s", (int)(colon - range), range);
     config.uid_first = (uint32_t)parse_number(first, "--uid-range");
     config.uid_count = (uint32_t)parse_number(colon + 1, "--uid-range");
-    char *canonical = realpath(packages, NULL);
+    /* A sandbox that ran as the daemon's user could ptrace the daemon and take its socket. */
+    if (config.daemon_uid >= 0 && (uint64_t)config.daemon_uid >= config.uid_first &&
+        (uint64_t)config.daemon_uid - config.uid_first < config.uid_count)
+        die("--uid-range %s holds the daemon's own uid (--daemon-uid)", range);
+    /* The packages directory lies in the daemon's user's data directory, which that user can
+       change between two starts: a symlink planted there (to /, say) would make every
+       directory of the host one code trees may be cloned from. */
     struct stat st;
+    if (lstat(packages, &st) == 0 && S_ISLNK(st.st_mode)) die("--packages %s: a symlink, not the directory itself", packages);
+    char *canonical = realpath(packages, NULL);
     if (!canonical || stat(canonical, &st) || !S_ISDIR(st.st_mode)) die("--packages %s: not a directory", packages);
     snprintf(config.packages, PATH_BYTES, "%s", canonical);
     free(canonical);
@@ -194,6 +213,8 @@ int main(int argc, char **argv) {
     /* After closing what the daemon left open: this one we keep, for every sandbox. */
     config.init_fd = hearth_open_executable(init_path);
     if (config.init_fd < 0) die("--init %s: cannot open it", init_path);
+    config.packages_fd = open(config.packages, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (config.packages_fd < 0) die("--packages %s: cannot open it as a directory (not following a symlink)", config.packages);
     /* SIGTERM when the daemon's thread that started us ends; told apart from a real daemon
        exit by our parent changing (the daemon is multithreaded, that thread may just end). */
     pid_t parent = getppid();

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,12 +60,59 @@ int open_beneath(const char *root, const char *path) {
     }
     int base = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (base < 0) return -errno;
+    int fd = open_beneath_fd(base, root, path);
+    close(base);
+    return fd;
+}
+
+int open_beneath_fd(int root_fd, const char *root, const char *path) {
+    if (!path_is_sane(path) || !path_is_under(path, root)) return -EXDEV;
+    const char *rest = path + strlen(root);
+    while (*rest == '/') rest++;
     struct open_how how = {
         .flags = O_PATH | O_CLOEXEC,
         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
     };
-    int fd = (int)syscall(SYS_openat2, base, rest, &how, sizeof how);
-    int e = errno;
-    close(base);
-    return fd < 0 ? -e : fd;
+    int fd = (int)syscall(SYS_openat2, root_fd, *rest ? rest : ".", &how, sizeof how);
+    return fd < 0 ? -errno : fd;
+}
+
+int owned_safely(uid_t owner, mode_t mode) {
+    int owner_ok = owner == 0 || (config.daemon_uid >= 0 && owner != (uid_t)config.daemon_uid);
+    return owner_ok && !(mode & 022);
+}
+
+int parents_owned_safely(const char *root, const char *path) {
+    if (!path_is_sane(path) || !path_is_under(path, root)) return -EXDEV;
+    const char *rest = path + strlen(root);
+    while (*rest == '/') rest++;
+    if (*rest == '\0') return 0;  /* the root itself, checked at start-up */
+    int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -errno;
+    char component[PATH_BYTES];
+    for (;;) {
+        const char *slash = strchr(rest, '/');
+        if (!slash) break;  /* the last component: its parent, checked, holds it in place */
+        size_t n = (size_t)(slash - rest);
+        memcpy(component, rest, n);
+        component[n] = '\0';
+        int next = openat(dir, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int e = errno;
+        close(dir);
+        if (next < 0) return -e;
+        dir = next;
+        struct stat st;
+        if (fstat(dir, &st)) {
+            e = errno;
+            close(dir);
+            return -e;
+        }
+        if (!owned_safely(st.st_uid, st.st_mode)) {
+            close(dir);
+            return -EPERM;
+        }
+        rest = slash + 1;
+    }
+    close(dir);
+    return 0;
 }

@@ -89,6 +89,11 @@ static int check_source(const char *source, struct refusal *r) {
         int ok = fstat(fd, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode));
         close(fd);
         if (!ok) return refuse(r, EINVAL, "bind source '%.80s' is neither a directory nor a regular file", source);
+        /* The child mounts the source by its path, looked up again: no directory on the way
+           may be one the daemon's user could swap for a symlink meanwhile. */
+        int safe = parents_owned_safely(config.roots[i], source);
+        if (safe < 0)
+            return refuse(r, -safe == EPERM ? EACCES : -safe, "bind source '%.80s': a directory on its way under %.80s is not root's alone (its owner or others could swap it)", source, config.roots[i]);
         return 0;
     }
     return refuse(r, EACCES, "bind source '%.80s' is not under an allowed root", source);
@@ -225,6 +230,14 @@ int parse_spawn(struct cursor *c, const int *fds, int fd_count, struct spawn_req
             return refuse(r, ERANGE, "rlimit %d: soft must be <= hard <= %llu", l->resource, (unsigned long long)own.rlim_max);
         if (l->resource == RLIMIT_NPROC && l->hard > config.bounds.max_pids)
             return refuse(r, ERANGE, "rlimit nproc %llu is above the pids bound %u", (unsigned long long)l->hard, config.bounds.max_pids);
+        if (l->resource == RLIMIT_CORE && l->hard != 0) return refuse(r, ERANGE, "rlimit core must be 0: a sandbox dumps no core");
+    }
+    /* No core dumps, asked for or not: a core_pattern pipe (systemd-coredump, apport) would
+       hand a sandbox's memory and its crash to a root helper on the host, and the launcher's
+       own hard limit (often unlimited) would otherwise let the worker raise its soft one. */
+    if (!(seen >> RLIMIT_CORE & 1)) {
+        if (q->rlimit_count >= HL_MAX_RLIMITS) return refuse(r, E2BIG, "no room for the core rlimit");
+        q->rlimits[q->rlimit_count++] = (struct hearth_rlimit){.resource = RLIMIT_CORE, .soft = 0, .hard = 0};
     }
 
     /* The filter and the descriptors. */

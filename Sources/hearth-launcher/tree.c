@@ -23,7 +23,9 @@ int handle_clone_tree(uint32_t tag, struct cursor *body) {
     if (!path_is_sane(path)) return send_answer(tag, EINVAL, 0, 0, 0, 0, "the directory must be an absolute path without '.', '..' or '//'", -1);
     if (!path_is_under(path, config.packages) || strcmp(path, config.packages) == 0)
         return send_answer(tag, EACCES, 0, 0, 0, 0, "the directory is not under the packages root", -1);
-    int dir = open_beneath(config.packages, path);
+    /* From the descriptor opened at start-up, not the path: the daemon's user can rename its
+       packages directory and leave a symlink to / in its place at any time. */
+    int dir = open_beneath_fd(config.packages_fd, config.packages, path);
     if (dir < 0) {
         char reason[HL_MAX_REASON];
         const char *why = dir == -ELOOP ? "a symlink on the way" : dir == -EXDEV ? "it leaves the packages root" : strerror(-dir);

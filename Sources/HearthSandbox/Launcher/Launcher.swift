@@ -119,6 +119,10 @@ public final class Launcher: @unchecked Sendable {
     public static func inherited(profiles: [SeccompProfile]) throws(SandboxError) -> Launcher? {
         guard let value = ProcessInfo.processInfo.environment[handOverVariable] else { return nil }
         unsetenv(handOverVariable)
+        // Only the image the root phase exec'd as the daemon's user adopts a launcher. A root
+        // hearthd that found the variable set (an environment it was started with) would serve
+        // the network as root; it goes through its own root phase instead.
+        if geteuid() == 0 || getuid() == 0 { return nil }
         let parts = value.split(separator: ":")
         var type: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
