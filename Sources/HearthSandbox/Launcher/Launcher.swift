@@ -99,7 +99,7 @@ public final class Launcher: @unchecked Sendable {
     }
 
     /// Where a re-exec'd hearthd finds the launcher its root phase started: "FD:PID".
-    static let handOverVariable = "HEARTH_LAUNCHER"
+    public static let handOverVariable = "HEARTH_LAUNCHER"
 
     /// The root phase's last step, after `DaemonUser.become()`: execs hearthd itself (`executable`,
     /// resolved while still root) with the same arguments, the socket kept open across the exec

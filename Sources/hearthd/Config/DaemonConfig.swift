@@ -1,6 +1,7 @@
 import Foundation
 import HearthCore
 import HearthPool
+import HearthSandbox
 import Logging
 
 #if canImport(Glibc)
@@ -24,7 +25,10 @@ struct DaemonConfig {
     var publicURL: String?
     var maxVersions: Int
 
-    static var isRoot: Bool { geteuid() == 0 }
+    /// Root, or the daemon's user a root phase re-exec'd (it hands the launcher over in the
+    /// environment): the defaults, data in /var/lib/hearth and the socket in /run/hearth, are
+    /// the system daemon's either way, not the `hearth` user's home.
+    static var isRoot: Bool { geteuid() == 0 || ProcessInfo.processInfo.environment[Launcher.handOverVariable] != nil }
 
     init(_ options: DaemonOptions) throws(ConfigError) {
         let file = try options.config.map { path throws(ConfigError) in try ConfigFile(path: path) } ?? ConfigFile()
