@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "hearth_launcher.h"
@@ -36,7 +37,7 @@ int hearth_send_record(int socket, const void *bytes, size_t size, const int *fd
     return n == (ssize_t)size ? 0 : -EIO;
 }
 
-long hearth_receive_record(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count) {
+long hearth_receive_record(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count, int *truncated) {
     union {
         char buffer[CMSG_SPACE(sizeof(int) * HL_MAX_FDS)];
         struct cmsghdr align;
@@ -46,15 +47,22 @@ long hearth_receive_record(int socket, void *buffer, size_t size, int *fds, int 
     ssize_t n;
     do { n = recvmsg(socket, &message, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
     *fd_count = 0;
+    int cut = (message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
     if (n < 0) return -errno;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+            cut = 1;
+            continue;
+        }
         size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
         for (size_t i = 0; i < count; i++) {
             int fd;
             memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            /* More than was room for: not kept, so never leaked either. */
             if (*fd_count < max_fds) fds[(*fd_count)++] = fd;
+            else close(fd);
         }
     }
+    if (truncated) *truncated = cut;
     return (long)n;
 }

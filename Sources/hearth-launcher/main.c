@@ -150,33 +150,10 @@ static void close_other_fds(void) {
     if (syscall(SYS_close_range, fd + 1, ~0U, 0)) die("%s", "close_range failed");
 }
 
-/* Reads one record; 0 on end-of-file. Descriptors that came with it go to fds (close-on-exec). */
+/* Reads one record; 0 on end-of-file. Descriptors that came with it go to fds (close-on-exec);
+   *truncated says the record or its descriptors did not fit, or came with anything else. */
 static ssize_t receive(unsigned char *buffer, int *fds, int *fd_count, int *truncated) {
-    union {
-        char bytes[CMSG_SPACE(sizeof(int) * HL_MAX_FDS)];
-        struct cmsghdr align;
-    } control;
-    struct iovec iov = {buffer, HL_MAX_RECORD};
-    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
-    ssize_t n;
-    do { n = recvmsg(config.socket_fd, &message, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
-    *fd_count = 0;
-    *truncated = (message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
-    if (n < 0) return -errno;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
-            *truncated = 1;
-            continue;
-        }
-        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < count; i++) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-            if (*fd_count < HL_MAX_FDS) fds[(*fd_count)++] = fd;
-            else close(fd);
-        }
-    }
-    return n;
+    return hearth_receive_record(config.socket_fd, buffer, HL_MAX_RECORD, fds, HL_MAX_FDS, fd_count, truncated);
 }
 
 /* One record in, exactly one answer out. 0, or -errno when the daemon can no longer be told. */

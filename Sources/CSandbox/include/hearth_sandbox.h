@@ -189,12 +189,14 @@ int hearth_clone_tree(const char *path);
 int hearth_clone_tree_fd(int directory_fd);
 
 /*
- * Daemon side, hearth-launcher's socketpair (SOCK_SEQPACKET): one record with up to
+ * Both ends of hearth-launcher's socketpair (SOCK_SEQPACKET): one record with up to
  * HL_MAX_FDS descriptors. Send: 0 or -errno. Receive: the record's size, 0 at end-of-file,
- * or -errno; received descriptors are close-on-exec.
+ * or -errno; received descriptors are close-on-exec, those past max_fds are closed, and
+ * *truncated (if not NULL) says the record or its control data did not fit or held more
+ * than descriptors.
  */
 int hearth_send_record(int socket, const void *bytes, size_t size, const int *fds, int fd_count);
-long hearth_receive_record(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count);
+long hearth_receive_record(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count, int *truncated);
 
 /* hearthd's root phase: chown -R of a directory that never follows a symlink (openat with
    O_NOFOLLOW from each parent's fd, fchownat AT_SYMLINK_NOFOLLOW). 0 or -errno. */

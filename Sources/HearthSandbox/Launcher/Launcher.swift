@@ -219,7 +219,7 @@ public final class Launcher: @unchecked Sendable {
                 var fdCount: Int32 = 0
                 let n = buffer.withUnsafeMutableBytes { bytes in
                     received.withUnsafeMutableBufferPointer { fds in
-                        hearth_receive_record(socket, bytes.baseAddress, bytes.count, fds.baseAddress, Int32(HL_MAX_FDS), &fdCount)
+                        hearth_receive_record(socket, bytes.baseAddress, bytes.count, fds.baseAddress, Int32(HL_MAX_FDS), &fdCount, nil)
                     }
                 }
                 if n <= 0 {
