@@ -61,16 +61,26 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libnode-dev; }
 	@command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6.1 or newer from swift.org"; exit 1; }
 
-build: $(NODE_ADDON) init
+build: $(NODE_ADDON)
 	swift build -c $(SWIFT_CONFIG) --product hearthd
+	$(MAKE) --no-print-directory init
 
 # PID 1 of every sandbox (Sources/hearth-init): static, so that it runs with nothing of the
-# host's inside the sandbox; hearthd looks for it beside its own executable.
-HEARTH_INIT = .build/$(SWIFT_CONFIG)/hearth-init
-init: $(HEARTH_INIT)
-.build/%/hearth-init: Sources/hearth-init/main.c
+# host's inside the sandbox. hearthd (and hearth-bench, and the unit tests) look for it, and
+# for hearth-launcher, beside their own executable, in SwiftPM's build directory.
+init:
+	@bin=$$(swift build -c $(SWIFT_CONFIG) --show-bin-path) && mkdir -p "$$bin" && \
+	  gcc -static -O2 -Wall -Wextra -Werror -o "$$bin/hearth-init" Sources/hearth-init/main.c && \
+	  $(MAKE) --no-print-directory "$$bin/hearth-launcher"
+
+# The privileged half of hearthd (Sources/hearth-launcher): root, single-threaded, started by
+# hearthd before it drops to its own user. Dynamic (it runs on the host) and built from the
+# sandbox's C sources, which SwiftPM would only link with the Swift runtime.
+LAUNCHER_SOURCES = $(wildcard Sources/hearth-launcher/*.c Sources/hearth-launcher/*.h Sources/CSandbox/*.c Sources/CSandbox/*.h Sources/CSandbox/include/*.h)
+%/hearth-launcher: $(LAUNCHER_SOURCES)
 	@mkdir -p $(dir $@)
-	gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+	gcc -O2 -Wall -Wextra -Werror -ISources/CSandbox/include -ISources/CSandbox \
+	  -o $@ $(filter %.c,$^) -lseccomp -lcap
 
 # The Node.js worker's descriptor calls (see runtimes/nodejs/fds.c): an N-API addon, plain gcc.
 $(NODE_ADDON): runtimes/nodejs/fds.c
@@ -114,6 +124,7 @@ install: deps $(NODE_ADDON)
 	$(MAKE) init SWIFT_CONFIG=release
 	install -D -m 0755 .build/release/hearthd $(DESTDIR)$(PREFIX)/bin/hearthd
 	install -D -m 0755 .build/release/hearth-init $(DESTDIR)$(PREFIX)/libexec/hearth/hearth-init
+	install -D -m 0755 .build/release/hearth-launcher $(DESTDIR)$(PREFIX)/libexec/hearth/hearth-launcher
 	mkdir -p $(DESTDIR)$(PREFIX)/share/hearth
 	cp -R runtimes sandbox-profiles $(DESTDIR)$(PREFIX)/share/hearth/
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hearth/README.md

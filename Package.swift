@@ -126,6 +126,7 @@ let package = Package(
         .target(name: "ZipFixtures", dependencies: ["CZlib"], path: "Tests/ZipFixtures"),
         .testTarget(name: "HearthZipTests", dependencies: ["HearthZip", "ZipFixtures"]),
         .testTarget(name: "HearthSandboxTests", dependencies: ["HearthSandbox", "HearthCore"]),
+        .testTarget(name: "HearthPoolTests", dependencies: ["HearthPool", "HearthCore"]),
         .testTarget(
             name: "HearthServicesTests",
             dependencies: [

@@ -20,8 +20,9 @@
 
 #include "internal.h"
 
-int hearth_clone_tree(const char *path) {
-    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
+/* open_tree's clone of (dirfd, path), then read-only, nosuid, nodev all the way down. */
+static int clone_tree(int dirfd, const char *path, unsigned int flags) {
+    int fd = (int)syscall(SYS_open_tree, dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | flags);
     if (fd < 0) return -errno;
     struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
     if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr)) {
@@ -30,4 +31,12 @@ int hearth_clone_tree(const char *path) {
         return -e;
     }
     return fd;
+}
+
+int hearth_clone_tree(const char *path) {
+    return clone_tree(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);
+}
+
+int hearth_clone_tree_fd(int directory_fd) {
+    return clone_tree(directory_fd, "", AT_EMPTY_PATH);
 }

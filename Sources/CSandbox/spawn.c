@@ -1,16 +1,18 @@
 /*
  * hearth_spawn: one sandbox, start to exec.
  *
- * Runs in the daemon (multithreaded, root in the initial user namespace). The parent half
+ * Runs in hearth-launcher (single-threaded, root in the initial user namespace), or in-process
+ * in `hearthd sandbox run` and hearth-bench (multithreaded, root). The parent half
  * clones the child into new namespaces, gives it its uid/gid maps and cgroups, then lets it
  * go on. The child half runs the steps below in order, each a plain system call sequence,
  * and reports the first failure as {step, errno} on a close-on-exec pipe; end-of-file on
  * that pipe means both execs succeeded. The order matters and is the sandbox's design:
  *
- *   identity → mounts (private, root, binds, proc, dev, tmp, pivot_root, read-only /)
+ *   identity → die with the parent (hearth-launcher only)
+ *   → mounts (private, root, binds, proc, dev, tmp, pivot_root, read-only /)
  *   → hostname → cgroup namespace → fds → rlimits → chdir → capabilities → no_new_privs
- *   → signals → fork: the worker (pid 2): seccomp → execve(worker)
- *                     this process (pid 1): init fds → seccomp → execveat(hearth-init)
+ *   → signals → the worker (pid 2, vfork-style): seccomp → execve(worker)
+ *             → then this process (pid 1): init fds → seccomp → execveat(hearth-init)
  *
  * Seccomp is last on both sides: it also filters what the earlier steps would need. The
  * sandbox's first process becomes hearth-init, a small program of its own (not a copy of
@@ -26,6 +28,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,10 +70,24 @@ static int close_inherited(const struct child_context *ctx) {
     return close_all_except(0, keep, 8);
 }
 
-/* A raw fork: glibc's fork() runs its atfork handlers, which take malloc's locks, and
-   another thread of the daemon may have held those at the moment of clone(). */
-static pid_t raw_fork(void) {
-    return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#define WORKER_STACK_SIZE (32 * 1024)
+
+/*
+ * The worker, pid 2: seccomp, then execve. Made with CLONE_VM | CLONE_VFORK, as posix_spawn
+ * makes its children: it shares pid 1's memory (a copy of the daemon's, whose page tables a
+ * fork would copy once more, the largest cost of a spawn) on a stack of its own, touches
+ * nothing else, and pid 1 waits until it has exec'd or failed. Not glibc's fork(): that runs
+ * atfork handlers, which take malloc's locks, which another daemon thread may have held at
+ * the moment of the first clone().
+ */
+static int worker_main(void *arg) {
+    struct child_context *ctx = arg;
+    /* Seccomp last: from here on only what the profile allows, and execve must be in it.
+       The status pipe and the init's fd are close-on-exec. */
+    STEP(HEARTH_STEP_SECCOMP, child_seccomp(ctx->spec));
+    execve(ctx->spec->path, ctx->spec->argv, ctx->spec->envp);
+    fail(ctx->error_fd, HEARTH_STEP_EXEC, errno);
+    return 127;
 }
 
 /* Blocks every signal (raw: no libc wrapper that may take a lock). 0 or -errno. */
@@ -107,6 +124,18 @@ static void exec_init(struct child_context *ctx, pid_t worker) {
     fail(ctx->error_fd, HEARTH_STEP_EXEC_INIT, errno);
 }
 
+/*
+ * Child: killed if the parent ends from now on, and gone already if it ended before. The
+ * parent holds the only read end of the error pipe until our exec, so a write end that polls
+ * POLLERR means nobody is there to release or reap us.
+ */
+static int child_die_with_parent(const struct child_context *ctx) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)) return -errno;
+    struct pollfd p = {.fd = ctx->error_fd, .events = POLLOUT};
+    if (poll(&p, 1, 0) < 0) return -errno;
+    return p.revents & POLLERR ? -EPIPE : 0;
+}
+
 /* Child entry point: pid 1 of a new pid namespace, root of a new user namespace. */
 static int child_main(void *arg) {
     struct child_context *ctx = arg;
@@ -122,6 +151,8 @@ static int child_main(void *arg) {
     close(ctx->sync_fd);
 
     STEP(HEARTH_STEP_IDENTITY, child_identity(spec));
+    /* After the identity change, which clears the parent-death signal. */
+    if (spec->die_with_parent) STEP(HEARTH_STEP_WAIT_PARENT, child_die_with_parent(ctx));
     STEP(HEARTH_STEP_MOUNT_PRIVATE, child_mount_private());
     STEP(HEARTH_STEP_MOUNT_ROOT, child_mount_root(spec));
     STEP(HEARTH_STEP_MOUNT_BIND, child_mount_binds(spec));
@@ -143,14 +174,10 @@ static int child_main(void *arg) {
     /* The daemon's thread masked nearly every signal and the daemon ignores SIGTERM, SIGINT
        and SIGPIPE; all of that would survive execve and break the function's own processes. */
     STEP(HEARTH_STEP_SIGNALS, child_reset_signals());
-    pid_t worker = raw_fork();
+    char worker_stack[WORKER_STACK_SIZE] __attribute__((aligned(16)));
+    pid_t worker = clone(worker_main, worker_stack + sizeof worker_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, ctx);
     if (worker < 0) fail(ctx->error_fd, HEARTH_STEP_FORK, errno);
-    if (worker > 0) exec_init(ctx, worker);
-    /* The worker, pid 2. Seccomp last: from here on only what the profile allows, and
-       execve must be in it. The status pipe and the init's fd are close-on-exec. */
-    STEP(HEARTH_STEP_SECCOMP, child_seccomp(spec));
-    execve(spec->path, spec->argv, spec->envp);
-    fail(ctx->error_fd, HEARTH_STEP_EXEC, errno);
+    exec_init(ctx, worker);
     return 127;
 }
 
@@ -168,8 +195,6 @@ static int parent_failure(struct hearth_result *result, enum hearth_step step, i
     return -1;
 }
 
-/* How long the set-up in the child may take before it is killed. It normally takes a few ms. */
-#define SETUP_TIMEOUT_MS 10000
 
 /* Whether fd becomes readable (or reaches end-of-file) within timeout_ms. */
 static int wait_readable(int fd, int timeout_ms) {
@@ -179,7 +204,7 @@ static int wait_readable(int fd, int timeout_ms) {
     return n != 0;
 }
 
-int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
+int hearth_spawn_start(const struct hearth_spec *spec, struct hearth_pending *pending, struct hearth_result *result) {
     int sync_pipe[2] = {-1, -1}, error_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
     if (spec->init_fd < 0) return parent_failure(result, HEARTH_STEP_EXEC_INIT, EBADF);
     if (pipe2(sync_pipe, O_CLOEXEC) || pipe2(error_pipe, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC | O_NONBLOCK)) {
@@ -241,35 +266,54 @@ int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
     }
     close(sync_pipe[1]);
 
-    struct child_report report = {0, 0};
     if (step) {
         kill(pid, SIGKILL);
-        report.step = step;
-        report.error = -rc;
-    } else if (!wait_readable(error_pipe[0], SETUP_TIMEOUT_MS)) {
-        /* A child stuck before execve (a hung mount, say) must not hold this thread forever. */
-        kill(pid, SIGKILL);
-        report = (struct child_report){HEARTH_STEP_SETUP_TIMEOUT, ETIMEDOUT};
-    } else {
-        ssize_t n;
-        do { n = read(error_pipe[0], &report, sizeof report); } while (n < 0 && errno == EINTR);
-        if (n != 0 && n != (ssize_t)sizeof report) report = (struct child_report){HEARTH_STEP_EXEC, n < 0 ? errno : EPROTO};
-    }
-    close(error_pipe[0]);
-
-    if (report.step) {
-        /* The child has exited (or been killed); reap it so that nothing is left behind. */
+        close(error_pipe[0]);
         while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {}
         if (pidfd >= 0) close(pidfd);
         close(status_pipe[0]);
+        return parent_failure(result, step, -rc);
+    }
+    pending->pid = pid;
+    pending->pidfd = pidfd;
+    pending->status_fd = status_pipe[0];
+    pending->error_fd = error_pipe[0];
+    return 0;
+}
+
+int hearth_spawn_finish(struct hearth_pending *pending, int timed_out, struct hearth_result *result) {
+    struct child_report report = {0, 0};
+    if (timed_out) {
+        /* A child stuck before execve (a hung mount, say) must not be waited for forever. */
+        kill(pending->pid, SIGKILL);
+        report = (struct child_report){HEARTH_STEP_SETUP_TIMEOUT, ETIMEDOUT};
+    } else {
+        ssize_t n;
+        do { n = read(pending->error_fd, &report, sizeof report); } while (n < 0 && errno == EINTR);
+        if (n != 0 && n != (ssize_t)sizeof report) report = (struct child_report){HEARTH_STEP_EXEC, n < 0 ? errno : EPROTO};
+    }
+    close(pending->error_fd);
+    pending->error_fd = -1;
+
+    if (report.step) {
+        /* The child has exited (or been killed); reap it so that nothing is left behind. */
+        while (waitpid(pending->pid, NULL, __WALL) < 0 && errno == EINTR) {}
+        if (pending->pidfd >= 0) close(pending->pidfd);
+        close(pending->status_fd);
         return parent_failure(result, report.step, report.error);
     }
-    result->pid = pid;
-    result->pidfd = pidfd;
-    result->status_fd = status_pipe[0];
+    result->pid = pending->pid;
+    result->pidfd = pending->pidfd;
+    result->status_fd = pending->status_fd;
     result->step = HEARTH_STEP_NONE;
     result->error = 0;
     return 0;
+}
+
+int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result) {
+    struct hearth_pending pending;
+    if (hearth_spawn_start(spec, &pending, result) < 0) return -1;
+    return hearth_spawn_finish(&pending, !wait_readable(pending.error_fd, HEARTH_SETUP_TIMEOUT_MS), result);
 }
 
 int hearth_kill(int pidfd) {

@@ -15,6 +15,12 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
     case initProgram(path: String, problem: String)
     /// A function's code could not be cloned as a detached mount for a worker.
     case codeTree(path: String, errno: Int32)
+    /// hearth-launcher could not be started, or is gone.
+    case launcher(problem: String)
+    /// hearth-launcher refused a request, with its reason (Sources/hearth-launcher/PROTOCOL.md).
+    case launcherRefused(request: String, errno: Int32, reason: String)
+    /// This hearthd has no launcher (it was not started as root): no sandbox can be made.
+    case unavailable(reason: String)
 
     public enum Step: String, Sendable {
         case pipes, stack, clone, idMaps = "id_maps", cgroup, release, waitParent = "wait_parent", identity
@@ -60,6 +66,10 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible, Equatable {
                 ? " (a function's code reaches its sandbox as a detached mount: this needs Linux 5.12 or newer and CAP_SYS_ADMIN)"
                 : ""
             return "cannot clone \(path) as a read-only mount: \(String(cString: strerror(errno)))\(hint)"
+        case let .launcher(problem): return "hearth-launcher: \(problem)"
+        case let .launcherRefused(request, errno, reason):
+            return "hearth-launcher refused the \(request) request: \(reason) (\(String(cString: strerror(errno))))"
+        case let .unavailable(reason): return "sandboxes are unavailable: \(reason)"
         }
     }
 }

@@ -122,4 +122,58 @@ report("warm call through the pool p50", percentile(warmTimes, 0.5), unit: "µs"
 report("warm call through the pool p99", percentile(warmTimes, 0.99), unit: "µs")
 await pool.shutdown()
 
+// 4. The same sandboxes and calls made as the daemon makes them: through hearth-launcher (one
+// more process hop and a record each way), against the in-process numbers above.
+let packagesRoot = FileManager.default.temporaryDirectory.appendingPathComponent("hearth-bench-packages-\(getpid())")
+let launchedCode = packagesRoot.appendingPathComponent("empty")
+try FileManager.default.createDirectory(at: launchedCode, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+defer { try? FileManager.default.removeItem(at: packagesRoot) }
+FileManager.default.createFile(atPath: launchedCode.appendingPathComponent("empty.py").path,
+                               contents: Data("def main(**kwargs):\n    return None\n".utf8), attributes: [.posixPermissions: 0o644])
+let launcher = try Launcher.start(
+    .init(packages: packagesRoot.path, allowedRoots: binds.map(\.source) + [root.appendingPathComponent("runtimes").path],
+          uidRange: HostIdentities.defaultRange(), maxMemory: 1 << 30, maxPids: 128, maxMillicpu: 1000, maxTmp: 64 << 20, maxCode: 128 << 20),
+    profiles: [profile])
+let launched = Sandbox(launcher: launcher)
+var launchedSpawns: [Double] = []
+started = clock.now
+for _ in 0..<spawns {
+    let t0 = clock.now
+    let process = try launched.spawn(trueSpec)
+    launchedSpawns.append(seconds(clock.now - t0) * 1000)
+    _ = await process.reap()
+}
+let launchedRate = Double(spawns) / seconds(clock.now - started)
+report("sandbox set-up via hearth-launcher (median)", percentile(launchedSpawns, 0.5), unit: "ms",
+       baseline: percentile(spawnOnly, 0.5), baselineName: "in-process")
+report("sandbox spawn+exit /bin/true via hearth-launcher", launchedRate, unit: "per s", baseline: sandboxRate, baselineName: "in-process")
+let launchedPool = WorkerPool(sandbox: launched, profiles: profiles, settings: PoolSettings(capacity: 4, perFunctionWorkers: 1), logger: logger)
+try await launchedPool.warm(python)
+let launchedBundle = CodeBundle(directory: launchedCode, entry: "empty.main")
+func launchedRequest(_ function: String) -> InvocationRequest {
+    InvocationRequest(key: FunctionKey(projectID: "bench", functionID: function, version: 0), runtimeID: "bench-python", executionID: "bench",
+                      limits: CgroupLimits(memory: 64 << 20, pids: 64, millicpu: 1000), timeout: 10, input: nil, positional: false, code: { launchedBundle })
+}
+var launchedCold: [Double] = []
+for i in 0..<12 {
+    while await (launchedPool.capacity(runtimeID: "bench-python")?.available ?? 0) < 4 { try await Task.sleep(for: .milliseconds(5)) }
+    let t0 = clock.now
+    let result = try await launchedPool.invoke(launchedRequest("cold-\(i)"))
+    precondition(result.succeeded && result.cold, "cold call failed: \(result.output)")
+    launchedCold.append(seconds(clock.now - t0) * 1000)
+    await launchedPool.detach(functionID: "cold-\(i)", version: nil)
+}
+var launchedWarm: [Double] = []
+_ = try await launchedPool.invoke(launchedRequest("warm"))
+for _ in 0..<3000 {
+    let t0 = clock.now
+    _ = try await launchedPool.invoke(launchedRequest("warm"))
+    launchedWarm.append(seconds(clock.now - t0) * 1_000_000)
+}
+report("first call via hearth-launcher (median)", percentile(launchedCold, 0.5), unit: "ms", baseline: percentile(coldTimes, 0.5), baselineName: "in-process")
+report("warm call via hearth-launcher p50", percentile(launchedWarm, 0.5), unit: "µs", baseline: percentile(warmTimes, 0.5), baselineName: "in-process")
+report("warm call via hearth-launcher p99", percentile(launchedWarm, 0.99), unit: "µs", baseline: percentile(warmTimes, 0.99), baselineName: "in-process")
+await launchedPool.shutdown()
+launcher.stop()
+
 print(JSONValue.object(results).serialized)

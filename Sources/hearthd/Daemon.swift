@@ -8,7 +8,8 @@ import HearthStore
 import Logging
 import ServiceLifecycle
 
-/// Start-up and shutdown, in order: the store opens and migrates, runtimes are re-checked,
+/// Start-up and shutdown, in order: as root, hearth-launcher starts and the daemon becomes the
+/// `hearth` user (Daemon+Privileges); the store opens and migrates, runtimes are re-checked,
 /// the listeners start; on SIGTERM/SIGINT the listeners drain, the socket file is removed and
 /// the store is closed.
 struct Daemon {
@@ -25,7 +26,18 @@ struct Daemon {
             return handler
         }
         let logger = Logger(label: "hearthd")
+        if !LargeAllocations.returnToTheSystemWhenFreed() {
+            logger.warning("the allocator keeps its dynamic mmap threshold: memory a worker made the daemon buffer may stay in its RSS")
+        }
 
+        // First, while still root: the launcher, then down to the `hearth` user.
+        let sandboxes: Sandboxes
+        do {
+            sandboxes = try prepareSandboxes(logger: logger)
+        } catch {
+            logger.critical("cannot make sandboxes", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
         let store: Store
         do {
             store = try Store(directory: config.dataDirectory)
@@ -33,13 +45,7 @@ struct Daemon {
             logger.critical("cannot open the data directory", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-        let pool: WorkerPool
-        do {
-            pool = try makePool(logger: logger)
-        } catch {
-            logger.critical("cannot make sandboxes", metadata: ["error": "\(error)"])
-            throw ExitCode(1)
-        }
+        let pool = WorkerPool(sandbox: sandboxes.sandbox, profiles: sandboxes.profiles, settings: config.pool, logger: logger)
         var settings = ServiceSettings(
             limits: config.limits, maxPackageSize: config.maxPackageSize, runtimesDirectory: config.runtimesDirectory
         )
@@ -96,22 +102,10 @@ struct Daemon {
         expiry.cancel()
         scheduler.cancel()
         await pool.shutdown()
+        sandboxes.launcher?.stop()
         if let path = config.unixSocket { UnixSocketFile.remove(path) }
         try? store.close()
         logger.notice("stopped")
-    }
-
-    /// The sandbox and the warm pool; both seccomp profiles are compiled here, once, and a
-    /// broken one stops start-up with its file and problem.
-    func makePool(logger: Logger) throws -> WorkerPool {
-        let directory = config.profilesDirectory
-        let trusted = try SeccompProfile.load(file: directory.appendingPathComponent("default.json"))
-        let untrusted = try SeccompProfile.load(file: directory.appendingPathComponent("untrusted.json"))
-        logger.info("seccomp profiles compiled", metadata: [
-            "default": "\(trusted.instructionCount) instructions", "untrusted": "\(untrusted.instructionCount) instructions",
-        ])
-        let sandbox = try Sandbox()
-        return WorkerPool(sandbox: sandbox, profiles: .init(trusted: trusted, untrusted: untrusted), settings: config.pool, logger: logger)
     }
 
     func logInstalledRuntimes(_ logger: Logger) {

@@ -51,6 +51,23 @@ final class BodyReaderTests: XCTestCase {
         XCTAssertEqual(try fields.string("empty"), "")
         XCTAssertEqual(try fields.string("flag"), "")
         XCTAssertThrowsError(try BodyReader.form(Array("a=%zz".utf8)))
+        XCTAssertThrowsError(try BodyReader.form(Array("a=%4".utf8)))
+        XCTAssertThrowsError(try BodyReader.form(Array("a=%".utf8)))
+        XCTAssertThrowsError(try BodyReader.form(Array("a=%FF".utf8)), "decodes to bytes that are not UTF-8")
+        let escaped = try BodyReader.form(Array("k%3Dx=%C3%A9%2B+%26&&=v&x==y".utf8))
+        XCTAssertEqual(escaped.names, ["k=x", "", "x"])
+        XCTAssertEqual(try escaped.string("k=x"), "é+ &")
+        XCTAssertEqual(try escaped.string(""), "v")
+        XCTAssertEqual(try escaped.string("x"), "=y")
+    }
+
+    func testTheLastValueOfANameWinsAndEveryEntryIsKept() throws {
+        let fields = try BodyReader.form(Array("a=1&b=2&a=3".utf8))
+        XCTAssertEqual(try fields.string("a"), "3")
+        XCTAssertEqual(fields.names, ["a", "b", "a"])
+        XCTAssertNil(try fields.string("c"))
+        let json = try BodyReader.json(Array(#"{"a": 1, "a": "x"}"#.utf8))
+        XCTAssertEqual(try json.string("a"), "x")
     }
 
     func testJSONBodies() throws {

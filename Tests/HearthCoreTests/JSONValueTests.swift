@@ -59,6 +59,44 @@ final class JSONValueTests: XCTestCase {
         XCTAssertNoThrow(try JSONValue.parse(fine))
     }
 
+    func testTheDepthLimitIsExactAndSaysSo() throws {
+        let nested = { (depth: Int) in String(repeating: "[", count: depth) + String(repeating: "]", count: depth) }
+        XCTAssertNoThrow(try JSONValue.parse(nested(JSONValue.maximumDepth)))
+        XCTAssertThrowsError(try JSONValue.parse(nested(JSONValue.maximumDepth + 1))) { error in
+            XCTAssertEqual((error as? JSONParseError)?.tooDeep, true)
+        }
+        XCTAssertThrowsError(try JSONValue.parse("[1, }")) { error in
+            XCTAssertEqual((error as? JSONParseError)?.tooDeep, false)
+        }
+        let objects = String(repeating: #"{"a": "#, count: 100) + "[]" + String(repeating: "}", count: 100)
+        var value = try JSONValue.parse(objects)
+        for _ in 0..<100 { value = try XCTUnwrap(value["a"]) }
+        XCTAssertEqual(value, .array([]))
+    }
+
+    func testNestedContainersKeepTheirOrderAndContents() throws {
+        let text = #"[{"a": [1, {"b": []}, {}], "c": {"d": [[], [2]]}}, 3, "x", [[[]]]]"#
+        XCTAssertEqual(try JSONValue.parse(text).serialized, text)
+        XCTAssertEqual(try JSONValue.parse(" { } ").serialized, "{}")
+        XCTAssertEqual(try JSONValue.parse("[ [ ] , [ 1 ] ]").serialized, "[[], [1]]")
+    }
+
+    func testAnObjectOfTheLastOfEachKeyKeepsTheLastOnesPlace() {
+        let members: [(key: String, value: JSONValue)] = [("a", .int(1)), ("b", .int(2)), ("a", .int(3)), ("c", .int(4))]
+        XCTAssertEqual(JSONValue.object(lastOfEachKey: members).serialized, #"{"b": 2, "a": 3, "c": 4}"#)
+        XCTAssertEqual(JSONValue.object(lastOfEachKey: []).serialized, "{}")
+    }
+
+    func testStringsMixingTextAndEscapes() throws {
+        XCTAssertEqual(try JSONValue.parse(#""ab\"cd\u00e9\ud83d\ude00é\n""#), .string("ab\"cdé😀é\n"))
+        XCTAssertEqual(try JSONValue.parse(#""\u0000""#), .string("\u{0}"))
+        let long = String(repeating: #"ab\""#, count: 100_000)
+        XCTAssertEqual(try JSONValue.parse("\"\(long)\"").stringValue?.count, 300_000)
+        XCTAssertThrowsError(try JSONValue.parse([0x22, 0x5C, 0x6E, 0xFF, 0x22])) { error in
+            XCTAssertEqual((error as? JSONParseError)?.offset, 3)
+        }
+    }
+
     func testInvalidUTF8IsRefused() {
         XCTAssertThrowsError(try JSONValue.parse([0x22, 0xFF, 0x22]))
     }

@@ -40,7 +40,7 @@ final class StoreTests: XCTestCase {
             id: Identifier.make(), functionID: function.id, functionVersion: 0, functionAlias: "alias", description: "d é",
             status: .running, sync: false, input: "{\"a\": 1}", result: "{}", projectID: "p",
             createdAt: Date(timeIntervalSince1970: 1_795_437_840.5), updatedAt: Date(timeIntervalSince1970: -86_399.25),
-            startedAt: Date(timeIntervalSince1970: 951_782_400)
+            startedAt: Date(timeIntervalSince1970: 951_782_400), destinationChain: ["f1", "f2"]
         )
         try store.insertExecution(execution, runtimeID: runtime.id) { read in XCTAssertEqual(read?.id, runtime.id) }
         let stored = try await store.execution(id: execution.id)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 
 from hearth import HEARTHD, Daemon, create_runtime
@@ -22,7 +23,9 @@ def test_help_documents_every_flag():
 def test_config_file_sets_limits_and_flags_win(tmp_path):
     config = tmp_path / "hearth.json"
     config.write_text(json.dumps({"limits": {"timeout": "1:30:600"}, "max_package_size": 1000, "auth": True}))
-    d = Daemon(data_dir=str(tmp_path), args=["--config", str(config), "--max-package-size", "100000"]).start()
+    # Its own data directory: tmp_path lies under root's 0700 pytest directory, out of reach of
+    # the `hearth` user the daemon becomes. The config file there is read all the same.
+    d = Daemon(args=["--config", str(config), "--max-package-size", "100000"]).start()
     try:
         admin = d.unix()
         runtime = create_runtime(admin)
@@ -35,6 +38,7 @@ def test_config_file_sets_limits_and_flags_win(tmp_path):
         assert d.tcp().get("/v1/functions").status == 401  # "auth": true
     finally:
         d.stop()
+        shutil.rmtree(d.data_dir, ignore_errors=True)
 
 
 def test_broken_config_stops_start_up_with_the_reason(tmp_path):
@@ -56,11 +60,12 @@ def test_bad_flags_are_refused(tmp_path):
 
 def test_the_example_config_shipped_for_systemd_is_valid(tmp_path):
     example = os.path.join(os.path.dirname(__file__), "..", "..", "systemd", "hearth.json")
-    d = Daemon(data_dir=str(tmp_path), args=["--config", example]).start()  # flags keep it off the system paths
+    d = Daemon(args=["--config", example]).start()  # flags keep it off the system paths
     try:
         assert d.unix().get("/v1/runtimes").status == 200
     finally:
         d.stop()
+        shutil.rmtree(d.data_dir, ignore_errors=True)
 
 
 def test_a_broken_seccomp_profile_stops_start_up(tmp_path):

@@ -114,6 +114,11 @@ struct hearth_spec {
        Sources/hearth-init). Exec'd through the descriptor, so no path inside leads to it. */
     int init_fd;
 
+    /* 1: the sandbox is killed when the thread that spawned it ends (PR_SET_PDEATHSIG), for
+       a single-threaded parent such as hearth-launcher. 0 in a multithreaded daemon, whose
+       spawning thread may end long before the sandbox. */
+    int die_with_parent;
+
     const char *cwd;             /* inside the sandbox */
     const char *path;            /* executable, inside the sandbox */
     char *const *argv;
@@ -134,6 +139,24 @@ struct hearth_result {
  * A child that failed has been reaped. Safe to call from any thread.
  */
 int hearth_spawn(const struct hearth_spec *spec, struct hearth_result *result);
+
+/*
+ * The same in two halves, for a single-threaded parent (hearth-launcher) that must not block
+ * while a child sets itself up. hearth_spawn_start clones the child, writes its id maps and
+ * cgroups and releases it: 0 with *pending filled, or -1 with result->step and result->error
+ * (the child reaped). Then, once pending->error_fd polls readable (or after
+ * HEARTH_SETUP_TIMEOUT_MS, with timed_out 1, which kills the child), hearth_spawn_finish
+ * gives what hearth_spawn would have and closes error_fd.
+ */
+struct hearth_pending {
+    pid_t pid;
+    int pidfd;
+    int status_fd;
+    int error_fd;   /* read end, close-on-exec: end-of-file once both execs succeeded */
+};
+#define HEARTH_SETUP_TIMEOUT_MS 10000
+int hearth_spawn_start(const struct hearth_spec *spec, struct hearth_pending *pending, struct hearth_result *result);
+int hearth_spawn_finish(struct hearth_pending *pending, int timed_out, struct hearth_result *result);
 
 /* Parent side: SIGKILL to a sandbox's init through its pidfd (no pid reuse race). 0 or -errno. */
 int hearth_kill(int pidfd);
@@ -161,6 +184,30 @@ int hearth_pipe(int fds[2]);
  * `/`. Returns the fd (close-on-exec) or -errno.
  */
 int hearth_clone_tree(const char *path);
+/* The same for a directory already opened (O_PATH is enough): what hearth-launcher clones
+   once it has resolved the path under the packages root without following any symlink. */
+int hearth_clone_tree_fd(int directory_fd);
+
+/*
+ * Both ends of hearth-launcher's socketpair (SOCK_SEQPACKET): one record with up to
+ * HL_MAX_FDS descriptors. Send: 0 or -errno. Receive: the record's size, 0 at end-of-file,
+ * or -errno; received descriptors are close-on-exec, those past max_fds are closed, and
+ * *truncated (if not NULL) says the record or its control data did not fit or held more
+ * than descriptors.
+ */
+int hearth_send_record(int socket, const void *bytes, size_t size, const int *fds, int fd_count);
+long hearth_receive_record(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count, int *truncated);
+
+/* hearthd's root phase: chown -R of a directory that never follows a symlink (openat with
+   O_NOFOLLOW from each parent's fd, fchownat AT_SYMLINK_NOFOLLOW). 0 or -errno. */
+int hearth_chown_tree(const char *path, uid_t uid, gid_t gid);
+/* hearthd's root phase, last step: every thread becomes uid/gid with no supplementary group,
+   and root cannot be regained (checked). 0, or -errno (-EPERM: root came back). */
+int hearth_become(uid_t uid, gid_t gid);
+/* Then: execve of hearthd itself as that user, signals at their defaults and none blocked,
+   so that the process (whose first thread the Swift runtime has ended, and whose credentials
+   `ps` reads from it) is seen as what it now is. Returns only on failure, -errno. */
+int hearth_exec_fresh(const char *path, char *const argv[], char *const envp[]);
 
 /* The highest capability number the running kernel knows (libcap's cap_max_bits() - 1). */
 int hearth_last_capability(void);

@@ -66,7 +66,7 @@ struct FunctionGraphRequest {
     /// An event: any JSON document; an empty body is `{}` (the SDK sends nothing for `body=None`).
     func event(limit: Int) async throws -> JSONValue {
         let bytes = try await body(limit: limit)
-        if bytes.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return .object([]) }
+        if bytes.allSatisfy(JSONValue.isWhitespace) { return .object([]) }
         do {
             return try JSONValue.parse(bytes)
         } catch {

@@ -65,14 +65,9 @@ struct WebhookRoutes {
     /// of a JSON object body, become one JSON object of input (a later name wins).
     func invoke(_ request: Request, _ context: HearthRequestContext) async throws -> Response {
         let body = try await BodyReader.fields(of: request, limit: APILimits.executionBody, what: "webhook input may be at most \(APILimits.executionBody) bytes")
-        var input: [(key: String, value: JSONValue)] = []
-        func set(_ key: String, _ value: JSONValue) {
-            input.removeAll { $0.key == key }
-            input.append((key, value))
-        }
-        for (key, value) in request.uri.queryParameters { set(String(key), .string(String(value))) }
-        for name in body.names { set(name, body.json(name) ?? .null) }
-        let executionID = try await service.invoke(id: try context.parameters.require("id"), input: .object(input))
+        var input: [(key: String, value: JSONValue)] = request.uri.queryParameters.map { (String($0.key), .string(String($0.value))) }
+        input += body.entries.map { ($0.name, $0.value.json) }
+        let executionID = try await service.invoke(id: try context.parameters.require("id"), input: .object(lastOfEachKey: input))
         return .json(.object(["execution_id": .string(executionID)]), status: .accepted)
     }
 }

@@ -22,11 +22,15 @@ public struct Execution: Codable, Sendable, Equatable {
     public var updatedAt: Date?
     /// When a worker took it; nil while it waits (an async one after a crash runs again).
     public var startedAt: Date?
+    /// For an execution an async destination started: the functions whose executions led to
+    /// it, first to last. nil for every other execution. It bounds a chain of destinations
+    /// whose configs were changed into a cycle after they were checked.
+    public var destinationChain: [String]?
 
     public init(
         id: String, functionID: String, functionVersion: Int, functionAlias: String?, description: String?,
         status: Status, sync: Bool, input: String?, result: String? = nil,
-        projectID: String, createdAt: Date, updatedAt: Date? = nil, startedAt: Date? = nil
+        projectID: String, createdAt: Date, updatedAt: Date? = nil, startedAt: Date? = nil, destinationChain: [String]? = nil
     ) {
         self.id = id
         self.functionID = functionID
@@ -41,6 +45,7 @@ public struct Execution: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.startedAt = startedAt
+        self.destinationChain = destinationChain
     }
 
     enum CodingKeys: String, CodingKey {
@@ -52,5 +57,6 @@ public struct Execution: Codable, Sendable, Equatable {
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case startedAt = "started_at"
+        case destinationChain = "destination_chain"
     }
 }

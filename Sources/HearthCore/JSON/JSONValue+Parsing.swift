@@ -2,11 +2,18 @@
 public struct JSONParseError: Error, Sendable, CustomStringConvertible {
     public let reason: String
     public let offset: Int
+    /// Valid JSON, but nested deeper than `JSONValue.maximumDepth`.
+    public var tooDeep = false
 
     public var description: String { "\(reason) at byte \(offset)" }
 }
 
 extension JSONValue {
+    /// JSON's four whitespace bytes.
+    public static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
     /// Nesting deeper than this is refused rather than risking the stack on hostile input.
     public static let maximumDepth = 256
 
@@ -24,7 +31,6 @@ extension JSONValue {
 private struct JSONParser {
     let bytes: [UInt8]
     var index = 0
-    var depth = 0
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -43,14 +49,91 @@ private struct JSONParser {
     }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count, JSONValue.isWhitespace(bytes[index]) { index += 1 }
     }
 
+    /// One array or object being read: what it holds so far and, in an object, the key
+    /// whose value comes next.
+    struct OpenContainer {
+        var isObject: Bool
+        var elements: [JSONValue] = []
+        var members: [(key: String, value: JSONValue)] = []
+        var key = ""
+    }
+
+    /// Reads one value with an explicit stack of open containers rather than recursion, so
+    /// that nesting costs heap, not stack: the frame decoder runs this on a worker's I/O
+    /// thread (256 KiB of stack), where a function's result nested 150 deep used to crash
+    /// the daemon. `maximumDepth` still bounds it, for the code that walks values recursively.
     mutating func parseValue() throws(JSONParseError) -> JSONValue {
-        guard index < bytes.count else { throw fail("unexpected end of JSON") }
+        var open: [OpenContainer] = []
+        while true {
+            var value = try parseScalarOrOpen(&open)
+            // Close what `value` completes, until a container wants another element.
+            while let last = open.indices.last {
+                skipWhitespace()
+                if open[last].isObject {
+                    open[last].members.append((key: open[last].key, value: value))
+                } else {
+                    open[last].elements.append(value)
+                }
+                guard index < bytes.count else { throw fail(open[last].isObject ? "unterminated object" : "unterminated array") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    skipWhitespace()
+                    if open[last].isObject { open[last].key = try parseMemberKey() }
+                    break
+                }
+                let closing = open[last].isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                guard bytes[index] == closing else {
+                    throw fail(open[last].isObject ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array")
+                }
+                index += 1
+                let done = open.removeLast()
+                value = done.isObject ? .object(done.members) : .array(done.elements)
+            }
+            if open.isEmpty { return value }
+        }
+    }
+
+    /// Reads until a value is complete (a scalar or an empty container); each non-empty
+    /// container met on the way is pushed onto `open`, an object's first key already read.
+    mutating func parseScalarOrOpen(_ open: inout [OpenContainer]) throws(JSONParseError) -> JSONValue {
+        while true {
+            guard index < bytes.count else { throw fail("unexpected end of JSON") }
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") else { return try parseScalar() }
+            let isObject = byte == UInt8(ascii: "{")
+            if open.count + 1 > JSONValue.maximumDepth {
+                var error = fail("JSON nested deeper than \(JSONValue.maximumDepth) levels")
+                error.tooDeep = true
+                throw error
+            }
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                index += 1
+                return isObject ? .object([]) : .array([])
+            }
+            var container = OpenContainer(isObject: isObject)
+            if isObject { container.key = try parseMemberKey() }
+            open.append(container)
+        }
+    }
+
+    /// `"key" :` and the whitespace after it, at the start of an object member.
+    mutating func parseMemberKey() throws(JSONParseError) -> String {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+        let key = try parseString()
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
+        index += 1
+        skipWhitespace()
+        return key
+    }
+
+    mutating func parseScalar() throws(JSONParseError) -> JSONValue {
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
@@ -67,90 +150,42 @@ private struct JSONParser {
         }
     }
 
-    mutating func enterContainer() throws(JSONParseError) {
-        depth += 1
-        if depth > JSONValue.maximumDepth { throw fail("JSON nested deeper than \(JSONValue.maximumDepth) levels") }
-        index += 1
-        skipWhitespace()
-    }
-
-    mutating func parseObject() throws(JSONParseError) -> JSONValue {
-        try enterContainer()
-        var members: [(key: String, value: JSONValue)] = []
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(members)
-        }
-        while true {
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
-            index += 1
-            skipWhitespace()
-            members.append((key: key, value: try parseValue()))
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unterminated object") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                skipWhitespace()
-                continue
-            }
-            guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected ',' or '}' in an object") }
-            index += 1
-            depth -= 1
-            return .object(members)
-        }
-    }
-
-    mutating func parseArray() throws(JSONParseError) -> JSONValue {
-        try enterContainer()
-        var elements: [JSONValue] = []
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return .array(elements)
-        }
-        while true {
-            elements.append(try parseValue())
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unterminated array") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                skipWhitespace()
-                continue
-            }
-            guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected ',' or ']' in an array") }
-            index += 1
-            depth -= 1
-            return .array(elements)
-        }
-    }
-
+    /// Collects the string's UTF-8 in one byte buffer. (Appending each run and escape to a
+    /// `String.UnicodeScalarView` copied the string every time: an unauthenticated webhook
+    /// body of one string full of `\"` cost quadratic time.)
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
+        var decoded: [UInt8] = []
+        var escaped = false
         var runStart = index
         func flushRun(_ end: Int) throws(JSONParseError) {
             guard runStart < end else { return }
-            guard let run = String(validating: bytes[runStart..<end], as: UTF8.self) else {
+            // A run ends at a quote or a backslash, never inside a multi-byte sequence.
+            guard String(validating: bytes[runStart..<end], as: UTF8.self) != nil else {
                 throw JSONParseError(reason: "invalid UTF-8 in a string", offset: runStart)
             }
-            scalars.append(contentsOf: run.unicodeScalars)
+            decoded.append(contentsOf: bytes[runStart..<end])
         }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                if !escaped {
+                    guard let text = String(validating: bytes[runStart..<index], as: UTF8.self) else {
+                        throw JSONParseError(reason: "invalid UTF-8 in a string", offset: runStart)
+                    }
+                    index += 1
+                    return text
+                }
                 try flushRun(index)
                 index += 1
-                return String(scalars)
+                return String(decoding: decoded, as: UTF8.self)
             }
             if byte < 0x20 { throw fail("control character in a string") }
             if byte == UInt8(ascii: "\\") {
                 try flushRun(index)
+                escaped = true
                 index += 1
-                scalars.append(try parseEscape())
+                UTF8.encode(try parseEscape()) { decoded.append($0) }
                 runStart = index
                 continue
             }

@@ -89,8 +89,12 @@ extension WorkerPool {
             let failure: InvocationResult.Failure? = ok ? nil : InvocationResult.Failure(workerErrorType: frame.header["error_type"]?.stringValue)
             return InvocationResult(failure: failure, output: frame.header["output"] ?? .null, duration: duration, log: log.text, cold: cold, workerID: worker.id)
         case .frame, .violation:
+            // The function holds fd 3 too: what broke the protocol may be its own code, so the
+            // user is told what arrived. The worker is replaced.
+            let what = outcome.violationDetail
+            logger.warning("worker broke the protocol", metadata: ["worker": "\(worker.id)", "function": "\(request.key)", "problem": "\(what)"])
             await discard(worker, key: request.key)
-            return InvocationResult(failure: .protocolError, output: .string("Function execution failed: the runtime broke its protocol."), duration: elapsed, log: log.text, cold: cold, workerID: worker.id)
+            return InvocationResult(failure: .protocolError, output: .string("Function execution failed: the runtime broke its protocol (\(what))."), duration: elapsed, log: log.text, cold: cold, workerID: worker.id)
         case .timedOut:
             await discard(worker, key: request.key)
             return InvocationResult(failure: .timeout, output: .string("Function execution timeout."), duration: elapsed, log: log.text, cold: cold, workerID: worker.id)

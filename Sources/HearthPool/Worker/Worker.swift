@@ -142,4 +142,13 @@ extension WorkerChannel.Outcome {
         case .violation(let violation): return "protocol error: \(violation)"
         }
     }
+
+    /// What broke the protocol in an answer: a refused frame, or a frame of the wrong type.
+    var violationDetail: String {
+        switch self {
+        case .violation(let violation): return "\(violation)"
+        case .frame(let frame): return "a '\(frame.type ?? "?")' message where a result was due"
+        case .timedOut, .closed: return summary
+        }
+    }
 }

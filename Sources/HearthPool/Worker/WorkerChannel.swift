@@ -135,7 +135,9 @@ final class WorkerChannel: @unchecked Sendable {
     // MARK: - The I/O thread
 
     private func run() {
-        var inbound: [UInt8] = []
+        var inbound = FrameDecoder(maximumSize: WorkerFrame.maximumFromWorker)
+        /// What the decoder refused, kept until an exchange can report it.
+        var violation: ProtocolViolation?
         var readBuffer = [UInt8](repeating: 0, count: 65_536)
         var current: Exchange?
         var written = 0
@@ -171,18 +173,29 @@ final class WorkerChannel: @unchecked Sendable {
             // The worker wrote the call's last bytes before its answer; whatever a process it
             // left behind writes later is not this call's and, with the pipe closed, not anyone's.
             if let fd = exchange.callOutput, callOutputOpen { _ = drain(fd, into: exchange.log) }
+            // Nothing the worker sent outlives the exchange. More than its one answer (or a
+            // partial frame, after a timeout) means it is done for.
+            if inbound.bufferedCount > 0 { controlOpen = false }
+            inbound.reset()
             exchange.closeDescriptors()
             exchange.continuation.resume(returning: outcome)
         }
 
-        /// Reads what the control socket holds now; end-of-file marks it closed.
+        /// Reads what the control socket holds now, up to a whole frame; end-of-file marks it
+        /// closed, and so does a frame the decoder refuses (at its length field).
         func readControl() {
-            while controlOpen {
+            while controlOpen, !inbound.hasFrame {
                 let n = readBuffer.withUnsafeMutableBytes { read(control, $0.baseAddress, $0.count) }
                 if n > 0 {
-                    inbound.append(contentsOf: readBuffer[0..<n])
-                    // A frame never exceeds maximumSize; more buffered is a worker gone wrong.
-                    if inbound.count > WorkerFrame.maximumSize + 8 { return }
+                    violation = readBuffer.withUnsafeBytes { bytes -> ProtocolViolation? in
+                        do throws(ProtocolViolation) {
+                            try inbound.feed(UnsafeRawBufferPointer(rebasing: bytes.prefix(n)))
+                            return nil
+                        } catch {
+                            return error
+                        }
+                    }
+                    if violation != nil { controlOpen = false }
                 } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
                     controlOpen = false
                 } else if errno == EAGAIN {
@@ -200,8 +213,9 @@ final class WorkerChannel: @unchecked Sendable {
                 // Between exchanges the worker has nothing to say: bytes now come from the
                 // function (fd 3 is in its process) and would otherwise pile up in the
                 // daemon or be taken as the next call's answer. The worker is done for.
-                if greeted && !inbound.isEmpty {
-                    inbound = []
+                if greeted && (inbound.bufferedCount > 0 || inbound.hasFrame || violation != nil) {
+                    inbound.reset()
+                    violation = nil
                     controlOpen = false
                 }
                 if !controlOpen && !reportedIdleClose {
@@ -214,8 +228,10 @@ final class WorkerChannel: @unchecked Sendable {
                 }
                 return
             }
-            do {
-                if let frame = try WorkerFrame.take(from: &inbound) {
+            do throws(ProtocolViolation) {
+                if let violation {
+                    throw violation
+                } else if let frame = try inbound.next() {
                     drainOutput()
                     greeted = true
                     finish(.frame(frame))
@@ -224,6 +240,7 @@ final class WorkerChannel: @unchecked Sendable {
                     finish(.closed)
                 }
             } catch {
+                violation = nil
                 controlOpen = false
                 drainOutput()
                 finish(.violation(error))
@@ -241,9 +258,10 @@ final class WorkerChannel: @unchecked Sendable {
                 current = next
                 written = 0
                 callOutputOpen = next.callOutput != nil
-                if greeted, !inbound.isEmpty {
+                if greeted, inbound.bufferedCount > 0 || violation != nil {
                     // Left over from before this exchange was asked for: not its answer.
-                    inbound = []
+                    inbound.reset()
+                    violation = nil
                     controlOpen = false
                 }
             }
@@ -252,7 +270,9 @@ final class WorkerChannel: @unchecked Sendable {
 
             let wantsWrite = current.map { written < $0.outbound.count } ?? false
             fds[1].fd = outputOpen ? output : -1
-            fds[2].fd = controlOpen ? control : -1
+            // A whole frame no one has asked for yet (an early hello) waits; until it is
+            // taken there is nothing more to read.
+            fds[2].fd = controlOpen && !inbound.hasFrame ? control : -1
             fds[2].events = Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0)
             fds[3].fd = callOutputOpen ? current?.callOutput ?? -1 : -1
             var timeout: Int32 = -1

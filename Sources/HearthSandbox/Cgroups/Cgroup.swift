@@ -8,11 +8,14 @@ import Glibc
 ///
 /// Created before the sandbox starts; `procsFileDescriptors` are handed to the spawn so the
 /// parent moves the child in before it runs anything. Limits can change while it runs (a
-/// generic worker gets its function's limits when it is specialised).
+/// generic worker gets its function's limits when it is specialised). A sandbox that
+/// hearth-launcher made has its group there: this object then only forwards `apply`.
 public final class Cgroup: @unchecked Sendable {
-    public let hierarchy: CgroupHierarchy
+    /// Nil for a group the launcher holds (the daemon cannot see or write it).
+    public let hierarchy: CgroupHierarchy?
     public let name: String
     let directories: [String]
+    private let remote: (launcher: Launcher, sandbox: UInt64)?
     /// Open `cgroup.procs` files; closed by `close()` once the sandbox is running.
     private(set) var procsFileDescriptors: [Int32]
 
@@ -23,6 +26,7 @@ public final class Cgroup: @unchecked Sendable {
         self.name = name
         directories = hierarchy.directories(for: name)
         procsFileDescriptors = []
+        remote = nil
         let claim = directories[0]
         if mkdir(claim, 0o755) != 0 {
             guard errno == EEXIST else { throw .cgroup(path: claim, problem: "cannot create: \(String(cString: strerror(errno)))") }
@@ -48,9 +52,19 @@ public final class Cgroup: @unchecked Sendable {
         }
     }
 
-    /// Writes the limits to the controllers.
+    /// The group of a sandbox the launcher made (named as the launcher names it).
+    init(launcher: Launcher, sandbox: UInt64, uid: UInt32) {
+        hierarchy = nil
+        name = "sandbox-\(uid)"
+        directories = []
+        procsFileDescriptors = []
+        remote = (launcher, sandbox)
+    }
+
+    /// Writes the limits to the controllers (or has the launcher write them, within its bounds).
     public func apply(_ limits: CgroupLimits) throws(SandboxError) {
-        switch hierarchy {
+        if let remote { return try remote.launcher.setLimits(remote.sandbox, limits) }
+        switch hierarchy! {
         case .v2:
             let directory = directories[0]
             try Self.write("\(limits.memory)", to: directory + "/memory.max")
@@ -76,6 +90,7 @@ public final class Cgroup: @unchecked Sendable {
 
     /// Whether the kernel's OOM killer killed a process of this group.
     public var oomKilled: Bool {
+        guard let hierarchy else { return false }
         switch hierarchy {
         case .v2:
             return Self.counter("oom_kill", in: directories[0] + "/memory.events") > 0
@@ -86,6 +101,7 @@ public final class Cgroup: @unchecked Sendable {
 
     /// Peak memory use in bytes, where the kernel reports it.
     public var peakMemory: Int? {
+        guard let hierarchy else { return nil }
         let file = {
             switch hierarchy {
             case .v2: return directories[0] + "/memory.peak"

@@ -68,6 +68,16 @@ final class CompiledProgram: @unchecked Sendable {
     deinit {
         hearth_filter_free_program(&filter)
     }
+
+    /// The program as hearth-launcher registers it: u32 count, then the instructions.
+    var registration: [UInt8] {
+        var record = LauncherRecord()
+        record.u32(UInt32(filter.count))
+        if let instructions = filter.instructions {
+            record.append(Array(UnsafeRawBufferPointer(start: instructions, count: Int(filter.count) * 8)))
+        }
+        return record.bytes
+    }
 }
 
 /// Turns the profile's JSON into libseccomp calls, naming the path of anything it refuses.

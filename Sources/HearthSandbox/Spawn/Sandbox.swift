@@ -1,62 +1,81 @@
 import CSandbox
 import Foundation
-import Logging
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Makes sandboxes. One per daemon: it owns the cgroup hierarchy, the host uid range and the
-/// empty directory every sandbox mounts its root on (each in its own mount namespace, so
-/// any number of sandboxes, and daemons, share it).
+/// Makes sandboxes. One per daemon, in one of three ways:
+/// - through hearth-launcher (the daemon: it runs unprivileged and asks the launcher, which
+///   validates and does the privileged part; DESIGN.md invariant 6);
+/// - in this process, as root (`hearthd sandbox run`, hearth-bench);
+/// - not at all, in a hearthd started as an ordinary user: every spawn then says so.
 public final class Sandbox: Sendable {
     /// The child reaches it after switching to its unprivileged host uid, so every directory
     /// on the way must be world-traversable: not under a 0700 data directory.
     public static let rootMountpoint = "/run/hearth/sandbox-root"
+    /// `/run/hearth/uids/<uid>`, flock'd while a sandbox has that uid (by the launcher or an
+    /// in-process spawner alike, so that they never share one).
+    static let lockDirectory = "/run/hearth/uids"
 
-    public let hierarchy: CgroupHierarchy
-    public let identities: HostIdentities
-    let rootMountpoint: String
-    let lastCapability: Int32
-    /// hearth-init, PID 1 of every sandbox, opened once (O_PATH): exec'd through this fd.
-    let initDescriptor: Int32
-
-    /// Checks that sandboxes can be made here: cgroups are writable, the mountpoint exists,
-    /// hearth-init is installed beside this executable.
-    public init(uidRange: ClosedRange<UInt32>? = nil) throws(SandboxError) {
-        let initPath = try Self.locateInit()
-        initDescriptor = hearth_open_executable(initPath)
-        guard initDescriptor >= 0 else {
-            throw .initProgram(path: initPath, problem: String(cString: strerror(-initDescriptor)))
-        }
-        hierarchy = try CgroupHierarchy.detect()
-        try hierarchy.prepare()
-        identities = HostIdentities(range: uidRange ?? HostIdentities.defaultRange())
-        rootMountpoint = Self.rootMountpoint
-        for directory in [(rootMountpoint as NSString).deletingLastPathComponent, rootMountpoint, Self.lockDirectory] {
-            if mkdir(directory, 0o755) == 0 {
-                // Not the umask's: the sandbox's first steps run as its own uid and must pass.
-                chmod(directory, 0o755)
-            } else if errno != EEXIST {
-                throw .mountpoint(path: directory, problem: "cannot create it: \(String(cString: strerror(errno)))")
-            }
-        }
-        guard Self.isWorldTraversable(rootMountpoint) else {
-            throw .mountpoint(path: rootMountpoint, problem: "every directory on the way must be world-searchable (o+x) so that sandboxes can reach it")
-        }
-        lastCapability = hearth_last_capability()
+    enum Backend: Sendable {
+        case inProcess(InProcessSpawner)
+        case launcher(Launcher)
+        case unavailable(String)
     }
 
-    /// hearth-init, looked for beside the running executable (a build directory, or `bin/`),
-    /// then in `../libexec/hearth/` (an installed tree).
-    static func locateInit() throws(SandboxError) -> String {
+    let backend: Backend
+
+    /// Sandboxes made in this process: checks that cgroups are writable, the mountpoint
+    /// exists and hearth-init is installed beside this executable. Needs root.
+    public init(uidRange: ClosedRange<UInt32>? = nil) throws(SandboxError) {
+        backend = .inProcess(try InProcessSpawner(uidRange: uidRange))
+    }
+
+    /// Sandboxes made by hearth-launcher; code trees are cloned by it too.
+    public init(launcher: Launcher) {
+        backend = .launcher(launcher)
+        CodeTree.use(launcher)
+    }
+
+    /// No sandboxes: every spawn fails with `reason`, which says what to do about it.
+    public init(unavailable reason: String) {
+        backend = .unavailable(reason)
+        CodeTree.disable(reason)
+    }
+
+    /// Why no sandbox can be made here, or nil.
+    public var unavailableReason: String? {
+        if case .unavailable(let reason) = backend { return reason }
+        return nil
+    }
+
+    /// Starts `spec` in a new sandbox. The given fds become 0, 1, 2 and 3 inside (nil: /dev/null,
+    /// or closed for 3); the caller keeps and closes its own copies. Blocks for the few
+    /// milliseconds set-up takes: call it off the request path.
+    public func spawn(_ spec: SandboxSpec, stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil, control: Int32? = nil) throws(SandboxError) -> SandboxedProcess {
+        switch backend {
+        case .inProcess(let spawner):
+            return try spawner.spawn(spec, stdin: stdin, stdout: stdout, stderr: stderr, control: control)
+        case .launcher(let launcher):
+            return try launcher.spawn(spec, stdin: stdin, stdout: stdout, stderr: stderr, control: control)
+        case .unavailable(let reason):
+            throw .unavailable(reason: reason)
+        }
+    }
+
+    /// A helper program installed with hearthd (hearth-init, hearth-launcher), looked for beside
+    /// the running executable (a build directory, or `bin/`), then in `../libexec/hearth/`.
+    public static func locateHelper(_ name: String) throws(SandboxError) -> String {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         let candidates = [
-            executable.appendingPathComponent("hearth-init").path,
-            executable.appendingPathComponent("../libexec/hearth/hearth-init").standardizedFileURL.path,
+            executable.appendingPathComponent(name).path,
+            executable.appendingPathComponent("../libexec/hearth/\(name)").standardizedFileURL.path,
         ]
         guard let found = candidates.first(where: { access($0, X_OK) == 0 }) else {
-            throw .initProgram(path: candidates[0], problem: "not found (nor in \(candidates[1])); build it with `make build`")
+            let problem = "not found (nor in \(candidates[1])); build it with `make build`"
+            if name == "hearth-init" { throw .initProgram(path: candidates[0], problem: problem) }
+            throw .launcher(problem: "\(candidates[0]): \(problem)")
         }
         return found
     }
@@ -70,159 +89,5 @@ public final class Sandbox: Sendable {
             guard stat(current, &info) == 0, info.st_mode & S_IXOTH != 0 else { return false }
         }
         return true
-    }
-
-    /// Starts `spec` in a new sandbox. The given fds become 0, 1, 2 and 3 inside (nil: /dev/null,
-    /// or closed for 3); the caller keeps and closes its own copies. Blocks for the few
-    /// milliseconds set-up takes: call it off the request path.
-    public func spawn(_ spec: SandboxSpec, stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil, control: Int32? = nil) throws(SandboxError) -> SandboxedProcess {
-        let (uid, cgroup, uidLock) = try claimIdentity(limits: spec.cgroup)
-        var result = hearth_result()
-        let rc = CStrings.with(spec) { strings in
-            var binds = zip(spec.binds, strings.binds).map { bind, pair in
-                hearth_bind(source: pair.source, target: pair.target, writable: bind.writable ? 1 : 0)
-            }
-            var symlinks = strings.symlinks.map { hearth_symlink(target: $0.target, path: $0.path) }
-            var rlimits = spec.rlimits.map { hearth_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
-            var procs = cgroup.procsFileDescriptors
-            return binds.withUnsafeMutableBufferPointer { bindBuffer in
-                symlinks.withUnsafeMutableBufferPointer { linkBuffer in
-                    rlimits.withUnsafeMutableBufferPointer { limitBuffer in
-                        procs.withUnsafeMutableBufferPointer { procBuffer in
-                            withFilter(spec.profile) { filter in
-                                var c = hearth_spec()
-                                c.root_mountpoint = strings.root(rootMountpoint)
-                                c.binds = UnsafePointer(bindBuffer.baseAddress)
-                                c.bind_count = bindBuffer.count
-                                c.symlinks = UnsafePointer(linkBuffer.baseAddress)
-                                c.symlink_count = linkBuffer.count
-                                c.tmp_options = strings.tmpOptions
-                                c.code_dir = strings.codeDirectory
-                                c.code_options = strings.codeOptions
-                                c.hostname = strings.hostname
-                                c.host_uid = uid
-                                c.host_gid = uid
-                                c.new_network = spec.network ? 0 : 1
-                                c.rlimits = UnsafePointer(limitBuffer.baseAddress)
-                                c.rlimit_count = limitBuffer.count
-                                c.cgroup_procs_fds = UnsafePointer(procBuffer.baseAddress)
-                                c.cgroup_fd_count = procBuffer.count
-                                c.stdin_fd = stdin ?? -1
-                                c.stdout_fd = stdout ?? -1
-                                c.stderr_fd = stderr ?? -1
-                                c.control_fd = control ?? -1
-                                c.last_capability = lastCapability
-                                c.init_fd = initDescriptor
-                                c.filter = filter
-                                c.cwd = strings.cwd
-                                c.path = strings.executable
-                                c.argv = UnsafePointer(strings.argv)
-                                c.envp = UnsafePointer(strings.envp)
-                                return hearth_spawn(&c, &result)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        cgroup.closeProcsFiles()
-        guard rc == 0 else {
-            cgroup.remove()
-            close(uidLock)
-            identities.release(uid)
-            throw .spawn(step: SandboxError.Step(result.step), errno: result.error)
-        }
-        return SandboxedProcess(pid: result.pid, pidfd: result.pidfd, statusFD: result.status_fd, uid: uid, uidLock: uidLock, cgroup: cgroup, identities: identities)
-    }
-
-    static let lockDirectory = "/run/hearth/uids"
-
-    /// A host uid no other live sandbox on the machine has, with its cgroup and the lock that
-    /// proves it: `/run/hearth/uids/<uid>`, flock'd for the sandbox's lifetime and released by
-    /// the kernel if the holder dies. Another hearthd process's uids are skipped, and a cgroup
-    /// found under a lock we hold is a dead daemon's leftover, safe to reclaim.
-    func claimIdentity(limits: CgroupLimits) throws(SandboxError) -> (UInt32, Cgroup, Int32) {
-        var skipped: [UInt32] = []
-        defer { for uid in skipped { identities.release(uid) } }
-        for _ in 0..<identities.range.count {
-            let uid = try identities.acquire()
-            let lock = open("\(Self.lockDirectory)/\(uid)", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            guard lock >= 0 else {
-                identities.release(uid)
-                throw .mountpoint(path: Self.lockDirectory, problem: "cannot create the uid lock: \(String(cString: strerror(errno)))")
-            }
-            guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-                close(lock)
-                skipped.append(uid)
-                continue
-            }
-            do {
-                return (uid, try Cgroup(hierarchy: hierarchy, name: "sandbox-\(uid)", limits: limits), lock)
-            } catch .cgroupInUse {
-                // A dead daemon's sandbox that still runs: leave that uid alone.
-                close(lock)
-                skipped.append(uid)
-            } catch {
-                close(lock)
-                identities.release(uid)
-                throw error
-            }
-        }
-        throw .noHostIdentity(range: identities.range)
-    }
-
-    private func withFilter<T>(_ profile: SeccompProfile?, _ body: (UnsafePointer<hearth_filter>?) -> T) -> T {
-        guard let profile else { return body(nil) }
-        return withUnsafePointer(to: &profile.program.filter) { body($0) }
-    }
-}
-
-/// C copies of a spec's strings, alive for one spawn call.
-private final class CStrings {
-    private var owned: [UnsafeMutablePointer<CChar>] = []
-    var binds: [(source: UnsafePointer<CChar>, target: UnsafePointer<CChar>)] = []
-    var symlinks: [(target: UnsafePointer<CChar>, path: UnsafePointer<CChar>)] = []
-    var tmpOptions: UnsafePointer<CChar>!
-    var codeDirectory: UnsafePointer<CChar>?
-    var codeOptions: UnsafePointer<CChar>!
-    var hostname: UnsafePointer<CChar>!
-    var cwd: UnsafePointer<CChar>!
-    var executable: UnsafePointer<CChar>!
-    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>!
-    var envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>!
-
-    func copy(_ text: String) -> UnsafeMutablePointer<CChar> {
-        let pointer = strdup(text)!
-        owned.append(pointer)
-        return pointer
-    }
-
-    func root(_ path: String) -> UnsafePointer<CChar> { UnsafePointer(copy(path)) }
-
-    func vector(_ items: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
-        let vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: items.count + 1)
-        for (i, item) in items.enumerated() { vector[i] = copy(item) }
-        vector[items.count] = nil
-        return vector
-    }
-
-    static func with<T>(_ spec: SandboxSpec, _ body: (CStrings) -> T) -> T {
-        let strings = CStrings()
-        strings.binds = spec.binds.map { (UnsafePointer(strings.copy($0.source)), UnsafePointer(strings.copy($0.target))) }
-        strings.symlinks = spec.symlinks.map { (UnsafePointer(strings.copy($0.target)), UnsafePointer(strings.copy($0.path))) }
-        strings.tmpOptions = UnsafePointer(strings.copy(spec.tmpOptions))
-        strings.codeDirectory = spec.codeDirectory.map { UnsafePointer(strings.copy($0)) }
-        strings.codeOptions = UnsafePointer(strings.copy(spec.codeOptions))
-        strings.hostname = UnsafePointer(strings.copy(spec.hostname))
-        strings.cwd = UnsafePointer(strings.copy(spec.workingDirectory))
-        strings.executable = UnsafePointer(strings.copy(spec.executable))
-        strings.argv = strings.vector([spec.executable] + spec.arguments)
-        strings.envp = strings.vector(spec.environment)
-        defer {
-            strings.argv.deallocate()
-            strings.envp.deallocate()
-            for pointer in strings.owned { free(pointer) }
-        }
-        return body(strings)
     }
 }

@@ -6,18 +6,22 @@ import Glibc
 #endif
 
 /// A running sandbox: its init process (killing it kills everything in the sandbox's pid
-/// namespace), a pidfd to wait on, its host uid and its cgroup. `reap()` must be called once
-/// it exited, to free the uid and remove the cgroup.
+/// namespace), its host uid and its cgroup. `reap()` must be called once it exited, to free
+/// the uid and remove the cgroup. Made in this process (a pidfd to wait on, the uid's lock) or
+/// by hearth-launcher (an id the launcher knows it by; the launcher waits, and says how it ended).
 public final class SandboxedProcess: @unchecked Sendable {
     public let pid: pid_t
     public let uid: UInt32
     public let cgroup: Cgroup
-    let pidfd: Int32
-    /// Where hearth-init writes how the worker ended (hearth_wait reads it).
-    let statusFD: Int32
-    /// The flock'd `/run/hearth/uids/<uid>` that reserves the uid machine-wide.
-    private let uidLock: Int32
-    private let identities: HostIdentities
+
+    enum Handle {
+        /// `statusFD`: where hearth-init writes how the worker ended (hearth_wait reads it);
+        /// `uidLock`: the flock'd `/run/hearth/uids/<uid>` that reserves the uid machine-wide.
+        case local(pidfd: Int32, statusFD: Int32, uidLock: Int32, identities: HostIdentities)
+        case remote(launcher: Launcher, id: UInt64)
+    }
+
+    let handle: Handle
     private let lock = NSLock()
     private var status: Exit?
 
@@ -40,21 +44,23 @@ public final class SandboxedProcess: @unchecked Sendable {
         }
     }
 
-    init(pid: pid_t, pidfd: Int32, statusFD: Int32, uid: UInt32, uidLock: Int32, cgroup: Cgroup, identities: HostIdentities) {
+    init(pid: pid_t, uid: UInt32, cgroup: Cgroup, handle: Handle) {
         self.pid = pid
-        self.pidfd = pidfd
-        self.statusFD = statusFD
         self.uid = uid
-        self.uidLock = uidLock
         self.cgroup = cgroup
-        self.identities = identities
+        self.handle = handle
     }
 
     /// Kills the sandbox's init, and with it every process of its pid namespace. Does nothing
-    /// once reaped: the pidfd is closed then and its number may belong to another sandbox.
+    /// once reaped: the pidfd is closed then and its number may belong to another sandbox (the
+    /// launcher's ids are never reused, and it refuses one that ended).
     public func kill() {
         lock.withLock {
-            if status == nil { _ = hearth_kill(pidfd) }
+            guard status == nil else { return }
+            switch handle {
+            case .local(let pidfd, _, _, _): _ = hearth_kill(pidfd)
+            case .remote(let launcher, let id): launcher.kill(id)
+            }
         }
     }
 
@@ -73,9 +79,25 @@ public final class SandboxedProcess: @unchecked Sendable {
         return await task.value
     }
 
+    private func waitAndRelease() async -> Exit {
+        switch handle {
+        case .local(let pidfd, let statusFD, let uidLock, let identities):
+            return await waitLocally(pidfd: pidfd, statusFD: statusFD, uidLock: uidLock, identities: identities)
+        case .remote(let launcher, let id):
+            let exit: Exit = await withCheckedContinuation { continuation in
+                launcher.whenEnded(id) { end in
+                    let termination: Termination = end.exited ? .exited(end.status) : .signalled(end.status)
+                    continuation.resume(returning: Exit(termination: termination, outOfMemory: end.outOfMemory))
+                }
+            }
+            lock.withLock { status = exit }
+            return exit
+        }
+    }
+
     /// On a thread of its own: the wait blocks, and removing a cgroup the kernel has not
     /// released yet retries with short sleeps. Neither belongs on the cooperative pool.
-    private func waitAndRelease() async -> Exit {
+    private func waitLocally(pidfd: Int32, statusFD: Int32, uidLock: Int32, identities: HostIdentities) async -> Exit {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { [self] in
                 var exited: Int32 = 0, code: Int32 = 0

@@ -9,6 +9,8 @@ public struct ExecutionDraft: Sendable {
     public var input: JSONValue?
     public var description: String?
     public var sync: Bool?
+    /// Set by the destination hook only: the functions that led to this execution.
+    var destinationChain: [String]?
 
     public init(functionID: String? = nil, functionAlias: String? = nil, functionVersion: Int? = nil, input: JSONValue? = nil, description: String? = nil, sync: Bool? = nil) {
         self.functionID = functionID

@@ -11,24 +11,30 @@ struct ExecutionInput: Equatable {
     var value: JSONValue?
     var positional: Bool
 
-    init(_ raw: JSONValue?) {
+    init(_ raw: JSONValue?) throws(ServiceError) {
         switch raw {
         case nil, .null?:
             self.init(stored: nil, value: nil, positional: false)
         case .string(let text)?:
-            self.init(text: text)
+            try self.init(text: text)
         case let value?:
             // A client that sent JSON itself rather than a JSON string.
             self.init(parsed: value, text: value.serialized)
         }
     }
 
-    init(text: String) {
+    /// JSON nested too deep to parse is refused rather than passed on as a string that
+    /// would mean something else.
+    init(text: String) throws(ServiceError) {
         if text.isEmpty {
             self.init(stored: nil, value: nil, positional: false)
-        } else if let value = try? JSONValue.parse(text) {
-            self.init(parsed: value, text: text)
-        } else {
+            return
+        }
+        do {
+            self.init(parsed: try JSONValue.parse(text), text: text)
+        } catch where error.tooDeep {
+            throw .invalidInput("input is JSON nested deeper than \(JSONValue.maximumDepth) levels; flatten it.")
+        } catch {
             self.init(stored: text, value: .string(text), positional: true)
         }
     }

@@ -38,12 +38,12 @@ public struct ExecutionService: Sendable {
         let target = try await functions.resolveTarget(functionID: draft.functionID, alias: draft.functionAlias, version: draft.functionVersion, by: caller)
         let (function, version) = (target.function, target.version)
         try Limits.checkLength(draft.description, field: "description", max: 255)
-        let input = ExecutionInput(draft.input)
+        let input = try ExecutionInput(draft.input)
         let sync = draft.sync ?? true
         let execution = Execution(
             id: Identifier.make(), functionID: function.id, functionVersion: version, functionAlias: target.alias,
             description: draft.description, status: .running, sync: sync, input: input.stored,
-            projectID: caller.projectID, createdAt: Date()
+            projectID: caller.projectID, createdAt: Date(), destinationChain: draft.destinationChain
         )
         try store.insertExecution(execution, runtimeID: function.runtimeID) { runtime in
             guard let runtime, runtime.status == .available else {
@@ -67,7 +67,7 @@ public struct ExecutionService: Sendable {
                 let result: JSONValue = .object(["output": .string("Function execution failed: function \(execution.functionID) no longer exists."), "duration": .double(0)])
                 return try store.finishExecution(id: id, status: .error, result: result.serialized, log: nil)
             }
-            let input = ExecutionInput(text: execution.input ?? "")
+            let input = try ExecutionInput(text: execution.input ?? "")
             var request = functions.invocation(of: function, version: execution.functionVersion, executionID: id, input: input.value, positional: input.positional)
             request.background = true
             request.onStart = { [store] in try? await store.markExecutionStarted(id: id) }

@@ -49,11 +49,15 @@ public struct AsyncInvokeConfigs: Sendable {
         }
         let onSuccess = try await destination(draft.onSuccess, "on_success", project: caller.projectID)
         let onFailure = try await destination(draft.onFailure, "on_failure", project: caller.projectID)
+        let targets = [("on_success", onSuccess), ("on_failure", onFailure)].compactMap { field, destination in
+            destination.map { (field: field, function: $0.target.function) }
+        }
+        try await DestinationCycles(store: store, functions: functions).check(resolved.function, targets: targets)
         let existing = try await store.asyncInvokeConfig(functionID: resolved.function.id)
         let now = Date()
         let config = AsyncInvokeConfig(
             functionID: resolved.function.id, maxAsyncEventAgeInSeconds: maxAge, maxAsyncRetryAttempts: retries,
-            enableAsyncStatusLog: draft.enableStatusLog ?? false, onSuccess: onSuccess?.serialized, onFailure: onFailure?.serialized,
+            enableAsyncStatusLog: draft.enableStatusLog ?? false, onSuccess: onSuccess?.value.serialized, onFailure: onFailure?.value.serialized,
             createdAt: existing?.createdAt ?? now, updatedAt: now
         )
         try await store.saveAsyncInvokeConfig(config)
@@ -67,8 +71,8 @@ public struct AsyncInvokeConfigs: Sendable {
     }
 
     /// A `{"destination": "FunctionGraph", "param": "{\"func_urn\": …}"}` whose function exists;
-    /// returned with `param` as a JSON string, as FunctionGraph shows it.
-    func destination(_ value: JSONValue?, _ field: String, project: String) async throws -> JSONValue? {
+    /// returned with `param` as a JSON string, as FunctionGraph shows it, and the function.
+    func destination(_ value: JSONValue?, _ field: String, project: String) async throws -> (value: JSONValue, target: ResolvedFunction)? {
         guard let value, !value.isNull else { return nil }
         guard value.objectMembers != nil else {
             throw FunctionGraphError.invalid("destination_config.\(field) must be an object with destination and param.")
@@ -77,9 +81,9 @@ public struct AsyncInvokeConfigs: Sendable {
             throw FunctionGraphError.invalid("destination_config.\(field).destination must be FunctionGraph: Hearth has no OBS, SMN or DIS to deliver to.")
         }
         let urn = try Self.destinationURN(value)
-        _ = try await functions.resolve(try FunctionURN(parsing: urn), project: project)
+        let target = try await functions.resolve(try FunctionURN(parsing: urn), project: project)
         let param: JSONValue = .object(["func_urn": .string(urn)])
-        return .object(["destination": .string("FunctionGraph"), "param": .string(param.serialized)])
+        return (.object(["destination": .string("FunctionGraph"), "param": .string(param.serialized)]), target)
     }
 
     /// The `func_urn` of a destination's `param` (a JSON string, or an object from lenient clients).

@@ -11,7 +11,8 @@ import Logging
 /// - platform failures (timeout, out of memory, crash) are retried up to
 ///   `max_async_retry_attempts` times; errors the function raised are not;
 /// - the `on_success` / `on_failure` destination function is invoked once, async, with the
-///   documented payload;
+///   documented payload, unless that would revisit a function of the event's chain of
+///   destinations or make it longer than `DestinationCycles.maximumChain`;
 /// - a cancelled execution is left as the cancel recorded it.
 /// Functions without a config run once, as Qinling async executions do.
 struct AsyncInvokePolicy: ExecutionAttemptHook {
@@ -55,8 +56,17 @@ struct AsyncInvokePolicy: ExecutionAttemptHook {
         do {
             let urn = try AsyncInvokeConfigs.destinationURN(destination)
             let target = try await functions.resolve(try FunctionURN(parsing: urn), project: execution.projectID)
+            // Configs may have changed into a cycle since they were checked.
+            let chain = (execution.destinationChain ?? []) + [execution.functionID]
+            if let refusal = DestinationCycles.refusal(chain: chain, next: target.function.id) {
+                logger.warning("destination not invoked", metadata: [
+                    "execution": "\(execution.id)", "destination_function": "\(target.function.id)", "reason": "\(refusal)",
+                ])
+                return
+            }
             let payload = await payload(execution, attempts: attempts, ending: ending)
-            let draft = ExecutionDraft(functionID: target.function.id, functionVersion: target.version, input: payload, sync: false)
+            var draft = ExecutionDraft(functionID: target.function.id, functionVersion: target.version, input: payload, sync: false)
+            draft.destinationChain = chain
             let started = try await executions.create(draft, by: Caller(projectID: execution.projectID, isAdmin: false))
             logger.info("destination invoked", metadata: ["execution": "\(execution.id)", "destination": "\(started.id)", "on": "\(succeeded ? "success" : "failure")"])
         } catch {

@@ -15,6 +15,15 @@ public struct RuntimeCatalog: Sendable {
         var broken: [ManifestError] = []
         for name in names {
             let folder = directory.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            // The daemon runs as its own user (`hearth`), not root: a runtime it cannot read is
+            // named as such, not passed over as if it were not there.
+            guard access(folder.path, R_OK | X_OK) == 0 else {
+                broken.append(ManifestError(file: folder.appendingPathComponent("manifest.json").path,
+                                            problem: "cannot be read by the daemon's user (every directory on the path needs o+x, the runtime's files o+r)"))
+                continue
+            }
             guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("manifest.json").path) else { continue }
             do { found.append(try RuntimeManifest.load(directory: folder)) } catch { broken.append(error) }
         }
@@ -46,3 +55,7 @@ public struct RuntimeCatalog: Sendable {
         public var message: String
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

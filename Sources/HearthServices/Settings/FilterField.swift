@@ -7,10 +7,21 @@ public enum FilterField: Sendable {
     case int
     case bool
 
+    /// More conditions than a person would write are refused: each becomes a term of one SQL
+    /// expression, and SQLite refuses (with an error that was a 500) past 1,000 terms.
+    static let maximumFilters = 100
+    static let maximumValues = 1000
+
     /// Checks filter fields against a resource's allow-list and normalises their values.
     /// `project_id` is an admin-only filter (Qinling crashed on it for non-admins).
     static func vet(_ filters: [ListFilter], allowed: [String: FilterField], caller: Caller) throws -> [ListFilter] {
-        try filters.map { filter in
+        guard filters.count <= maximumFilters else {
+            throw ServiceError.invalidInput("A list takes at most \(maximumFilters) filters; this request has \(filters.count).")
+        }
+        return try filters.map { filter in
+            guard filter.values.count <= maximumValues else {
+                throw ServiceError.invalidInput("Filter \(filter.field) lists \(filter.values.count) values; at most \(maximumValues) are allowed.")
+            }
             guard let kind = allowed[filter.field] else {
                 let names = allowed.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
                 throw ServiceError.invalidInput("Unknown argument: \"\(filter.field)\". Filterable fields: \(names), all_projects.")

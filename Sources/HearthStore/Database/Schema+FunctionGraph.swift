@@ -47,4 +47,12 @@ extension Schema {
         // Async records are listed per function, newest window first.
         try db.create(index: "executions_by_function", on: "executions", columns: ["function_id", "created_at"])
     }
+
+    /// The functions whose executions led, destination by destination, to an execution (a
+    /// JSON array of ids; NULL for the rest), so that a cycle of destinations ends.
+    static func addDestinationChain(_ db: Database) throws {
+        try db.alter(table: "executions") { t in
+            t.add(column: "destination_chain", .text)
+        }
+    }
 }

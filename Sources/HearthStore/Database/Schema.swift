@@ -8,6 +8,7 @@ enum Schema {
         migrator.registerMigration("v1: Qinling resources and API tokens", migrate: createQinlingResources)
         migrator.registerMigration("v2: durable execution queue", migrate: addExecutionStart)
         migrator.registerMigration("v4: FunctionGraph credentials and settings", migrate: createFunctionGraphTables)
+        migrator.registerMigration("v5: the destination chain of an async execution", migrate: addDestinationChain)
         return migrator
     }
 

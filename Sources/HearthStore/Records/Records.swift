@@ -27,12 +27,14 @@ extension Execution: FetchableRecord, PersistableRecord {
     /// again as the statement. `StoreTests` checks that it stores every field as `insert` does.
     static let insertSQL = """
         INSERT INTO executions (id, function_id, function_version, function_alias, description, status, sync, input, result,
-        project_id, created_at, updated_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        project_id, created_at, updated_at, started_at, destination_chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     var insertArguments: StatementArguments {
         [id, functionID, functionVersion, functionAlias, description, status.rawValue, sync, input, result,
-         projectID, StoredDate(createdAt), updatedAt.map(StoredDate.init), startedAt.map(StoredDate.init)]
+         projectID, StoredDate(createdAt), updatedAt.map(StoredDate.init), startedAt.map(StoredDate.init),
+         // JSON text, as GRDB decodes an array column.
+         destinationChain.map { JSONValue.array($0.map(JSONValue.string)).serialized }]
     }
 }
 

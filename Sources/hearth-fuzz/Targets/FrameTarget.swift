@@ -8,11 +8,13 @@ import HearthPool
 /// after buffering it; never hold more than one frame's worth; and give back every frame
 /// it decoded when that frame is encoded again.
 ///
-/// Written against today's `WorkerFrame.take(from:)`; the pure `FrameDecoder` replacing it
-/// takes its place here (same properties: feed, then next() until nil).
+/// Drives `FrameDecoder` exactly as `WorkerChannel` does: feed what a read returned, then
+/// take frames until there is none.
 enum FrameTarget: FuzzTarget {
     static let name = "frame"
-    static let summary = "WorkerFrame.take: split-independent, refuses oversized frames at the header, bounded buffer"
+    static let summary = "FrameDecoder: split-independent, refuses oversized frames at the header, bounded buffer"
+    /// Small, so that the fuzzer reaches the limit with inputs it can afford.
+    static let limit = 4096
     static let maximumLength = 8192
 
     enum Outcome: Equatable {
@@ -32,43 +34,48 @@ enum FrameTarget: FuzzTarget {
         case .frames(let all), .violation(let all): frames = all
         }
         for frame in frames {
-            var buffer = frame.encoded()
+            let encoded = frame.encoded()
+            var decoder = FrameDecoder(maximumSize: limit)
             let again: WorkerFrame?
             do {
-                again = try WorkerFrame.take(from: &buffer)
+                if let violation = feed(&decoder, encoded[...]) { throw violation }
+                again = try decoder.next()
             } catch {
-                throw PropertyFailure("an encoded frame is refused (\(error)): \(shown(frame.encoded()))")
+                throw PropertyFailure("an encoded frame is refused (\(error)): \(shown(encoded))")
             }
-            try require(again == frame && buffer.isEmpty, "a frame encoded and decoded again differs: \(frame) vs \(String(describing: again))")
+            try require(again == frame && decoder.bufferedCount == 0, "a frame encoded and decoded again differs: \(frame) vs \(String(describing: again))")
         }
     }
 
     /// Feeds `stream` in reads of `readSize`, taking frames after each as the channel does.
     static func decode(_ stream: [UInt8], readSize: Int) throws(PropertyFailure) -> Outcome {
-        var buffer: [UInt8] = []
+        var decoder = FrameDecoder(maximumSize: limit)
         var frames: [WorkerFrame] = []
         var offset = 0
         while offset < stream.count {
             let end = min(offset + readSize, stream.count)
-            buffer += stream[offset..<end]
+            if feed(&decoder, stream[offset..<end]) != nil { return .violation(frames) }
+            do {
+                while let frame = try decoder.next() { frames.append(frame) }
+            } catch {
+                return .violation(frames)
+            }
             offset = end
-            while true {
-                let frame: WorkerFrame?
-                do {
-                    frame = try WorkerFrame.take(from: &buffer)
-                } catch {
-                    return .violation(frames)
-                }
-                guard let frame else { break }
-                frames.append(frame)
-            }
-            // Nothing whole is left behind, so what is held is less than one frame.
-            try require(buffer.count < 4 + WorkerFrame.maximumSize, "\(buffer.count) bytes held after taking every frame")
-            if buffer.count >= 4 {
-                let declared = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
-                try require(declared >= 4 && declared <= WorkerFrame.maximumSize, "a frame declaring \(declared) bytes is being buffered, not refused")
-            }
+            // Nothing whole is left behind, so what is held is less than one frame's worth.
+            try require(decoder.bufferedCount < 4 + limit, "\(decoder.bufferedCount) bytes held after taking every frame")
         }
         return .frames(frames)
+    }
+
+    /// One read's bytes into the decoder; the violation, if they make one.
+    static func feed(_ decoder: inout FrameDecoder, _ bytes: ArraySlice<UInt8>) -> ProtocolViolation? {
+        bytes.withUnsafeBytes { raw -> ProtocolViolation? in
+            do throws(ProtocolViolation) {
+                try decoder.feed(raw)
+                return nil
+            } catch {
+                return error
+            }
+        }
     }
 }

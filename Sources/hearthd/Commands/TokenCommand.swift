@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HearthCore
 import HearthServices
+import HearthSandbox
 import HearthStore
 
 /// `hearthd token create|list|revoke`: API tokens for the TCP listener. Works while the
@@ -68,6 +69,10 @@ extension Hearthd {
         } catch {
             throw ValidationError(error.description)
         }
-        return try Store(directory: DaemonConfig.dataDirectory(options.dataDir ?? file.dataDir))
+        let directory = DaemonConfig.dataDirectory(options.dataDir ?? file.dataDir)
+        // Run as root on the daemon's data directory: act as its owner (`hearth`), so that what
+        // SQLite creates here (WAL, shared memory) stays openable by the daemon.
+        try DaemonUser.becomeOwner(of: directory.path)
+        return try Store(directory: directory)
     }
 }

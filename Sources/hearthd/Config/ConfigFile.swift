@@ -41,7 +41,7 @@ struct ConfigFile {
     init() {}
 
     init(path: String) throws(ConfigError) {
-        guard let bytes = FileManager.default.contents(atPath: path) else { throw ConfigError("\(path): cannot read the config file") }
+        guard let bytes = Self.inherited(path) ?? FileManager.default.contents(atPath: path) else { throw ConfigError("\(path): cannot read the config file") }
         let json: JSONValue
         do { json = try JSONValue.parse(bytes) } catch { throw ConfigError("\(path): not valid JSON: \(error)") }
         guard let members = json.objectMembers else { throw ConfigError("\(path): the config must be a JSON object") }
@@ -108,3 +108,32 @@ struct ConfigError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+extension ConfigFile {
+    /// `HEARTH_CONFIG=FD:PATH`: the config file as hearthd's root phase opened it, for the daemon
+    /// it re-execs as the `hearth` user, which may not be allowed to open the file itself
+    /// (/etc/hearth/hearth.json is 0640 root's).
+    static let inheritedVariable = "HEARTH_CONFIG"
+
+    /// The root phase: the file, opened and kept open across exec, as the variable to pass on.
+    static func keepOpen(_ path: String) -> (name: String, value: String)? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        return (inheritedVariable, "\(fd):\(path)")
+    }
+
+    /// The re-exec'd daemon: the inherited file's bytes, if it is `path`'s.
+    static func inherited(_ path: String) -> Data? {
+        guard let value = ProcessInfo.processInfo.environment[inheritedVariable] else { return nil }
+        let parts = value.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, String(parts[1]) == path, let fd = Int32(parts[0]), fd > 2 else { return nil }
+        unsetenv(inheritedVariable)
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        _ = lseek(fd, 0, SEEK_SET)
+        return try? handle.readToEnd() ?? Data()
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

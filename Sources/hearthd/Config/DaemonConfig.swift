@@ -1,6 +1,7 @@
 import Foundation
 import HearthCore
 import HearthPool
+import HearthSandbox
 import Logging
 
 #if canImport(Glibc)
@@ -15,6 +16,8 @@ struct DaemonConfig {
     var authEnabled: Bool
     var runtimesDirectory: URL
     var profilesDirectory: URL
+    /// The `--config` file, if any: kept open across the root phase's exec (ConfigFile).
+    var configFile: String?
     var pool: PoolSettings
     var maxPackageSize: Int
     var limits: ResourceLimits
@@ -22,10 +25,14 @@ struct DaemonConfig {
     var publicURL: String?
     var maxVersions: Int
 
-    static var isRoot: Bool { geteuid() == 0 }
+    /// Root, or the daemon's user a root phase re-exec'd (it hands the launcher over in the
+    /// environment): the defaults, data in /var/lib/hearth and the socket in /run/hearth, are
+    /// the system daemon's either way, not the `hearth` user's home.
+    static var isRoot: Bool { geteuid() == 0 || ProcessInfo.processInfo.environment[Launcher.handOverVariable] != nil }
 
     init(_ options: DaemonOptions) throws(ConfigError) {
         let file = try options.config.map { path throws(ConfigError) in try ConfigFile(path: path) } ?? ConfigFile()
+        configFile = options.config
         dataDirectory = Self.dataDirectory(options.dataDir ?? file.dataDir)
         unixSocket = try Self.unixSocket(options.unix ?? file.unix, dataDirectory: dataDirectory)
         tcp = try Self.tcp(options.tcp ?? file.tcp ?? "127.0.0.1:7070")
