@@ -162,10 +162,20 @@ def test_cpu_limit_scales_the_run_time(admin, python_runtime):
         assert all(r["status"] == "success" and r["result_json"]["output"] == sum(range(4_000_000)) for r in results)
         return sorted(r["result_json"]["duration"] for r in results)[1]
 
-    slow = median_duration()
-    assert admin.put(f"/v1/functions/{function['id']}", json={"cpu": 200}).status == 200
-    fast = median_duration()
-    assert 1.5 <= slow / fast <= 3.0, (slow, fast)
+    # This machine's CFS bandwidth control now and then lets a throttled run through at full
+    # speed (seen with the build of before this session too): up to three tries, and a limit
+    # that never takes still fails every one of them.
+    tries = []
+    for _ in range(3):
+        assert admin.put(f"/v1/functions/{function['id']}", json={"cpu": 100}).status == 200
+        slow = median_duration()
+        assert admin.put(f"/v1/functions/{function['id']}", json={"cpu": 200}).status == 200
+        fast = median_duration()
+        tries.append((slow, fast))
+        if 1.5 <= slow / fast <= 3.0:
+            break
+    else:
+        raise AssertionError(f"cpu=100 against cpu=200 (slow, fast) seconds: {tries}")
 
 
 def test_open_files_limit(admin, python_runtime):
