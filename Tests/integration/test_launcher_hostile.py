@@ -157,14 +157,6 @@ def test_kill_names_sandboxes_by_id_only_never_a_host_pid(dirs):  # noqa: F811
 
 # --- The launcher, seen from the `hearth` user ----------------------------------------------
 
-@pytest.fixture(scope="module")
-def daemon():
-    d = Daemon().start()
-    yield d
-    d.stop()
-    shutil.rmtree(d.data_dir, ignore_errors=True)
-
-
 def launcher_pid(daemon):
     children = open(f"/proc/{daemon.proc.pid}/task/{daemon.proc.pid}/children").read().split()
     for pid in children:
