@@ -276,6 +276,18 @@ def test_filters_are_registered_only_before_the_seal_and_spawns_only_after(dirs)
         launcher.close()
 
 
+def assert_gone(pid, why, timeout=5):
+    """Fails with `why` unless process `pid` is gone within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail(why)
+
+
 def test_random_bytes_never_end_the_launcher(launcher):
     rng = random.Random(10)
     body = spawn_body(["/bin/true"])
@@ -307,15 +319,7 @@ def test_closing_the_socket_kills_every_sandbox_and_ends_the_launcher(dirs):
     assert answer.error == 0, answer
     launcher.close(timeout=20)
     assert launcher.process.returncode == 0
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            os.kill(answer.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("a sandbox outlived its launcher")
+    assert_gone(answer.pid, "a sandbox outlived its launcher")
 
 
 def test_a_killed_launcher_takes_its_sandboxes_with_it(dirs):
@@ -324,15 +328,7 @@ def test_a_killed_launcher_takes_its_sandboxes_with_it(dirs):
     assert answer.error == 0, answer
     launcher.process.kill()
     launcher.process.wait()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            os.kill(answer.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("a sandbox outlived its killed launcher (no parent-death signal)")
+    assert_gone(answer.pid, "a sandbox outlived its killed launcher (no parent-death signal)")
     launcher.socket.close()
 
 
