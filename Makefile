@@ -99,7 +99,7 @@ unit: init
 # The committed corpus replayed without the sanitizer (seconds), then a short fuzz run of each
 # target: a crash or a broken property fails the test with the reproducer's path.
 fuzz-test: fuzz-replay fuzz-build
-	Tests/Fuzz/fuzz.sh $(FUZZ_TEST_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_SEED=1 Tests/Fuzz/fuzz.sh $(FUZZ_TEST_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-replay:
 	swift build --product hearth-fuzz

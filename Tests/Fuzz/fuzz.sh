@@ -21,6 +21,10 @@ timeout=${FUZZ_TIMEOUT:-10}
 [ -x "$bin" ] || { echo "fuzz.sh: $bin is missing: make fuzz-build" >&2; exit 2; }
 [ $# -gt 0 ] || set -- $("$bin" list | cut -f1)
 
+# FUZZ_SEED fixes libFuzzer's seed (make test): a run then explores what an earlier run with the
+# same seed explored, as far as its time allows, so that a find fails where it was found and
+# not on a later, unrelated change. make fuzz leaves it random.
+
 # Swift's backtracer would take seconds per crash and report it again; libFuzzer and
 # AddressSanitizer report it already.
 export SWIFT_BACKTRACE=enable=no
@@ -30,6 +34,7 @@ fuzz() {
     dict=$root/Tests/Fuzz/dict/$1.dict
     set -- "$1" "$2" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$2/artifacts/"
     [ -f "$dict" ] && set -- "$@" -dict="$dict"
+    [ -n "${FUZZ_SEED:-}" ] && set -- "$@" -seed="$FUZZ_SEED"
     target=$1 dir=$2
     shift 2
     "$bin" "$target" "$@" "$dir/corpus" "$root/Tests/Fuzz/corpus/$target"

@@ -76,20 +76,29 @@ public struct SignatureVerifier {
 
     public static func canonicalURI(_ rawPath: String) -> String {
         let decoded = rawPath.removingPercentEncoding ?? rawPath
-        var path = decoded.split(separator: "/", omittingEmptySubsequences: false).map { encode(String($0)) }.joined(separator: "/")
+        var path = decoded.unicodeScalars.split(separator: "/", omittingEmptySubsequences: false).map { encode(String($0)) }
+            .joined(separator: "/")
         if !path.hasSuffix("/") { path += "/" }
         return path
     }
 
     public static func canonicalQuery(_ rawQuery: String?) -> String {
         guard let rawQuery, !rawQuery.isEmpty else { return "" }
-        let pairs = rawQuery.split(separator: "&").map { item -> (String, String) in
+        // Split and sorted by scalars, not Characters: a combining mark after `&` or `=` would
+        // otherwise fuse with it into one Character and hide the separator, and String's `<`
+        // treats canonically equivalent spellings as equal, which leaves their order to chance.
+        let pairs = rawQuery.unicodeScalars.split(separator: "&").map { item -> (String, String) in
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(parts[0]).removingPercentEncoding ?? String(parts[0])
             let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
             return (key, value)
         }
-        return pairs.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        func precedes(_ a: (String, String), _ b: (String, String)) -> Bool {
+            let (x, y) = (a.0.unicodeScalars, b.0.unicodeScalars)
+            return x.elementsEqual(y) ? a.1.unicodeScalars.lexicographicallyPrecedes(b.1.unicodeScalars) : x.lexicographicallyPrecedes(y)
+        }
+        return pairs.sorted(by: precedes).map { "\(encode($0.0))=\(encode($0.1))" }
+            .joined(separator: "&")
     }
 
     /// `bodyHash` is hex(sha256) of a non-empty body; it is called only when the body's own

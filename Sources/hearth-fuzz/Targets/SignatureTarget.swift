@@ -46,7 +46,7 @@ enum SignatureTarget: FuzzTarget {
         try require(SignatureVerifier.canonicalURI(uri) == uri, "canonical URI of '\(shown(path))' changes when canonicalised again")
         let canonicalQuery = SignatureVerifier.canonicalQuery(query)
         try require(isCanonical(canonicalQuery, extra: "=&"), "canonical query of '\(shown(query))' is '\(shown(canonicalQuery))'")
-        let reversed = query.split(separator: "&").reversed().joined(separator: "&")
+        let reversed = query.unicodeScalars.split(separator: "&").reversed().map { String($0) }.joined(separator: "&")
         try require(SignatureVerifier.canonicalQuery(reversed) == canonicalQuery, "the canonical query of '\(shown(query))' depends on the order of its pairs")
 
         let signed = parsed?.signedHeaders ?? headers.keys.sorted()
