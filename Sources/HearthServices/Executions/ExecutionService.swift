@@ -73,7 +73,7 @@ public struct ExecutionService: Sendable {
             request.onStart = { [store] in try? await store.markExecutionStarted(id: id) }
             _ = try await run(execution, request)
         } catch {
-            logger.error("queued execution could not run", metadata: ["execution": "\(id)", "error": "\(error)"])
+            logger.error("queued execution could not run", metadata: ["execution_id": "\(id)", "error": "\(error)"])
         }
     }
 
@@ -114,7 +114,7 @@ public struct ExecutionService: Sendable {
         } catch {
             status = .error
             result = .object(["output": .string("Function execution failed: \((error as? PoolError)?.description ?? "\(error)")"), "duration": .double(0)])
-            logger.error("execution could not run", metadata: ["execution": "\(execution.id)", "error": "\(error)"])
+            logger.error("execution could not run", metadata: ["execution_id": "\(execution.id)", "function_id": "\(execution.functionID)", "error": "\(error)"])
         }
         return AttemptEnding(status: status, result: result, log: log, failure: failure)
     }

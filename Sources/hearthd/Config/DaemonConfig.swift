@@ -24,6 +24,8 @@ struct DaemonConfig {
     var logLevel: Logger.Level
     var publicURL: String?
     var maxVersions: Int
+    /// The group given to a Unix socket hearthd binds itself, by name and id.
+    var socketGroup: (name: String, gid: gid_t)?
 
     /// Root, or the daemon's user a root phase re-exec'd (it hands the launcher over in the
     /// environment): the defaults, data in /var/lib/hearth and the socket in /run/hearth, are
@@ -63,6 +65,7 @@ struct DaemonConfig {
         }
         maxVersions = options.maxVersions ?? file.maxVersions ?? 10
         guard maxVersions >= 1 else { throw ConfigError("max_versions must be at least 1") }
+        socketGroup = try Self.group(options.socketGroup ?? file.socketGroup)
         let level = options.logLevel ?? file.logLevel ?? "info"
         guard let logLevel = Logger.Level(rawValue: level) else { throw ConfigError("unknown log level '\(level)'") }
         self.logLevel = logLevel
@@ -85,6 +88,14 @@ struct DaemonConfig {
             return URL(fileURLWithPath: path).standardizedFileURL.path
         case nil: return isRoot ? "/run/hearth/hearth.sock" : dataDirectory.appendingPathComponent("hearth.sock").path
         }
+    }
+
+    /// A group that exists, given by name or number.
+    static func group(_ given: String?) throws(ConfigError) -> (name: String, gid: gid_t)? {
+        guard let given else { return nil }
+        if let entry = getgrnam(given) { return (given, entry.pointee.gr_gid) }
+        if let gid = gid_t(given), let entry = getgrgid(gid) { return (String(cString: entry.pointee.gr_name), gid) }
+        throw ConfigError("socket_group '\(given)' is not a group on this system (make it with `groupadd \(given)`, or name an existing one)")
     }
 
     static func tcp(_ given: String) throws(ConfigError) -> (host: String, port: Int)? {

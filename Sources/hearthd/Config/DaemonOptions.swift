@@ -56,6 +56,9 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Versions one function may have at once (default: 10).", valueName: "n"))
     var maxVersions: Int?
 
+    @Option(help: ArgumentHelp("Group given to the Unix socket hearthd binds itself (mode 0660): its members may use the trusted socket (default: the daemon's own group).", valueName: "group"))
+    var socketGroup: String?
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default: info).", valueName: "level"))
     var logLevel: String?
 }
