@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from hearth import HEARTHD, PROFILES, RUNTIMES, Client, create_runtime, wait_for
+from hearth import HEARTHD, PROFILES, RUNTIMES, Client, create_function, create_runtime, execute, wait_for
 
 
 class Notifications:
@@ -265,6 +265,9 @@ def test_passed_sockets_are_served_and_reach_no_child_and_no_variable_leaks(star
     admin = Client(unix=path)
     runtime = create_runtime(admin)
     assert runtime["status"] == "available", runtime
+    function = create_function(admin, runtime["id"])
+    ran = execute(admin, function["id"], input='{"name": "systemd"}')
+    assert ran["status"] == "success" and ran["result_json"]["output"] == "Hello, systemd", ran
     assert Client(tcp=("127.0.0.1", port)).get("/v1/runtimes").status == 401
     assert not os.path.exists(os.path.join(data_dir, "unused.sock"))  # passed sockets replace binding
 
@@ -363,3 +366,36 @@ def test_off_the_journal_stream_lines_keep_their_timestamp(started, broken_runti
     assert daemon.stop() == 0
     broken = [line for line in daemon.read_log().splitlines() if "broken runtime manifest" in line]
     assert broken and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* error hearthd", broken[0]), broken
+
+
+def listening_unix(path):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(path)
+    sock.listen(16)
+    return sock
+
+
+def test_a_passed_socket_answers_bad_requests_with_400_and_a_stop_ends_idle_connections(started, notifications):
+    data_dir = tempfile.mkdtemp(prefix="hearth-test-")
+    path = os.path.join(data_dir, "passed.sock")
+    unix = listening_unix(path)
+    daemon = started(sockets=[unix], env={"NOTIFY_SOCKET": notifications.address}, data_dir=data_dir)
+    notifications.wait_for("READY")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bad:
+        bad.settimeout(10)
+        bad.connect(path)
+        bad.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        assert bad.recv(4096).startswith(b"HTTP/1.1 400")
+    # A keep-alive client that sent one request and then sits idle must not hold up the stop.
+    idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    idle.settimeout(10)
+    idle.connect(path)
+    idle.sendall(b"GET / HTTP/1.1\r\nHost: hearth\r\n\r\n")
+    answer = idle.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 200") and b"\r\ndate: " in answer.lower() and b"server: hearthd" in answer.lower()
+    started_stop = time.monotonic()
+    assert daemon.stop(timeout=15) == 0
+    assert time.monotonic() - started_stop < 10
+    assert idle.recv(4096) == b""  # the daemon closed it
+    idle.close()
+    unix.close()

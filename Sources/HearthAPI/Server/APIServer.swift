@@ -105,6 +105,7 @@ public struct APIServer: Sendable {
     static func describe(_ address: SocketAddress?) -> String {
         switch address {
         case .unixDomainSocket?: return "unix:\(address?.pathname ?? "?")"
+        case .v6?: return "http://[\(address?.ipAddress ?? "?")]:\(address?.port ?? 0)"
         case let address?: return "http://\(address.ipAddress ?? "?"):\(address.port ?? 0)"
         case nil: return "an unknown address"
         }
