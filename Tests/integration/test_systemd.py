@@ -386,6 +386,10 @@ def test_a_passed_socket_answers_bad_requests_with_400_and_a_stop_ends_idle_conn
         bad.connect(path)
         bad.sendall(b"NOT HTTP AT ALL\r\n\r\n")
         assert bad.recv(4096).startswith(b"HTTP/1.1 400")
+    # An error that names its request (FunctionGraph's X-Request-Id) has an id to name.
+    missing = Client(unix=path, project="p1").get("/v2/p1/fgs/functions/no-such-function/config")
+    assert missing.status == 404 and missing.headers.get("x-request-id"), missing
+    assert daemon.proc.poll() is None
     # A keep-alive client that sent one request and then sits idle must not hold up the stop.
     idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     idle.settimeout(10)

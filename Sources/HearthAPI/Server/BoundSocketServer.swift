@@ -59,6 +59,10 @@ struct BoundSocketServer<Responder: HTTPResponder>: Service where Responder.Cont
     /// the daemon carries. A malformed request's parser error goes back to the channel, which
     /// answers 400 and closes.
     @Sendable func respond(to request: Request, writer: consuming ResponseWriter, channel: any Channel) async throws {
+        // Every request's logger carries its id, which Hummingbird's `context.id` reads (and
+        // FunctionGraph's errors return as X-Request-Id).
+        var logger = logger
+        logger[metadataKey: "hb.request.id"] = .stringConvertible(RequestID())
         let context = HearthRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
         var response: Response
         do {
