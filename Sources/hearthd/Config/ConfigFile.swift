@@ -3,10 +3,10 @@ import HearthCore
 
 /// The optional JSON config file. Keys mirror the flags with underscores:
 ///
-///     {"data_dir": "/var/lib/hearth", "unix": "/run/hearth/hearth.sock", "tcp": "127.0.0.1:7070",
+///     {"data_dir": "/var/lib/hearth", "unix": "/run/hearth/hearth.sock", "socket_group": "hearth", "tcp": "127.0.0.1:7070",
 ///      "auth": true, "runtimes_dir": "/usr/share/hearth/runtimes", "max_package_size": 52428800,
 ///      "log_level": "info", "profiles_dir": "/usr/share/hearth/sandbox-profiles",
-///      "public_url": "https://faas.example.org", "max_versions": 10, "socket_group": "hearth",
+///      "public_url": "https://faas.example.org", "max_versions": 10,
 ///      "pool": {"capacity": 3, "max_workers": 64, "workers_per_function": 4, "queue_per_function": 64, "idle_ttl": 3600},
 ///      "limits": {"cpu": "100:100:300", "memory": "33554432:33554432:134217728", "timeout": "1:5:300"}}
 ///
@@ -14,6 +14,7 @@ import HearthCore
 struct ConfigFile {
     var dataDir: String?
     var unix: String?
+    var socketGroup: String?
     var tcp: String?
     var auth: Bool?
     var runtimesDir: String?
@@ -30,7 +31,6 @@ struct ConfigFile {
     var idleTTL: Double?
     var publicURL: String?
     var maxVersions: Int?
-    var socketGroup: String?
 
     static let keys: Set<String> = [
         "data_dir", "unix", "tcp", "auth", "runtimes_dir", "profiles_dir", "max_package_size", "log_level", "limits", "pool",
@@ -58,6 +58,7 @@ struct ConfigFile {
         }
         dataDir = try string("data_dir")
         unix = try string("unix")
+        socketGroup = try string("socket_group")
         tcp = try string("tcp")
         runtimesDir = try string("runtimes_dir")
         logLevel = try string("log_level")
@@ -77,7 +78,6 @@ struct ConfigFile {
         profilesDir = try string("profiles_dir")
         publicURL = try string("public_url")
         maxVersions = try integer("max_versions")
-        socketGroup = try string("socket_group")
         if let pool = json["pool"], !pool.isNull {
             guard let entries = pool.objectMembers else { throw ConfigError("\(path): \"pool\" must be an object") }
             for entry in entries where !Self.poolKeys.contains(entry.key) {

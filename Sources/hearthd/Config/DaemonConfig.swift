@@ -12,6 +12,8 @@ import Glibc
 struct DaemonConfig {
     var dataDirectory: URL
     var unixSocket: String?
+    /// The group given to a Unix socket hearthd binds itself, by name and id.
+    var socketGroup: (name: String, gid: gid_t)?
     var tcp: (host: String, port: Int)?
     var authEnabled: Bool
     var runtimesDirectory: URL
@@ -24,8 +26,6 @@ struct DaemonConfig {
     var logLevel: Logger.Level
     var publicURL: String?
     var maxVersions: Int
-    /// The group given to a Unix socket hearthd binds itself, by name and id.
-    var socketGroup: (name: String, gid: gid_t)?
 
     /// Root, or the daemon's user a root phase re-exec'd (it hands the launcher over in the
     /// environment): the defaults, data in /var/lib/hearth and the socket in /run/hearth, are
@@ -37,6 +37,7 @@ struct DaemonConfig {
         configFile = options.config
         dataDirectory = Self.dataDirectory(options.dataDir ?? file.dataDir)
         unixSocket = try Self.unixSocket(options.unix ?? file.unix, dataDirectory: dataDirectory)
+        socketGroup = try Self.group(options.socketGroup ?? file.socketGroup)
         tcp = try Self.tcp(options.tcp ?? file.tcp ?? "127.0.0.1:7070")
         authEnabled = options.noAuth ? false : (file.auth ?? true)
         runtimesDirectory = Self.installedDirectory("runtimes", given: options.runtimesDir ?? file.runtimesDir)
@@ -65,7 +66,6 @@ struct DaemonConfig {
         }
         maxVersions = options.maxVersions ?? file.maxVersions ?? 10
         guard maxVersions >= 1 else { throw ConfigError("max_versions must be at least 1") }
-        socketGroup = try Self.group(options.socketGroup ?? file.socketGroup)
         let level = options.logLevel ?? file.logLevel ?? "info"
         guard let logLevel = Logger.Level(rawValue: level) else { throw ConfigError("unknown log level '\(level)'") }
         self.logLevel = logLevel
