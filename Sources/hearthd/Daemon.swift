@@ -102,6 +102,8 @@ struct Daemon {
             logger.critical("cannot listen", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
+        systemd.status("starting listeners")
+        systemd.start()
         if !config.authEnabled {
             logger.warning("authentication is off (--no-auth): every TCP caller is admin of project 'default'")
         }
@@ -115,8 +117,6 @@ struct Daemon {
         let group = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        systemd.status("starting listeners")
-        systemd.start()
         try await group.run()
         expiry.cancel()
         scheduler.cancel()
