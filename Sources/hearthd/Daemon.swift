@@ -94,7 +94,8 @@ struct Daemon {
         do {
             services = try api.services { address in
                 logger.notice("listening", metadata: ["address": "\(address)"])
-                FileHandle.standardOutput.write(Data("hearthd: listening on \(address)\n".utf8))
+                // On the journal the notice above says it; stdout would repeat it without a priority.
+                if !journal { FileHandle.standardOutput.write(Data("hearthd: listening on \(address)\n".utf8)) }
                 systemd.listening(address)
             }
             systemd.expect(listeners: services.count)
