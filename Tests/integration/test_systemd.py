@@ -421,3 +421,12 @@ def test_a_passed_datagram_socket_is_refused_saying_why(started):
     assert daemon.proc.wait(timeout=30) == 1
     assert "is not a stream socket" in daemon.read_log() and "ListenStream=" in daemon.read_log()
     datagram.close()
+
+
+def test_a_passed_socket_that_is_not_listening_is_refused_saying_why(started):
+    bound = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    bound.bind(("127.0.0.1", 0))
+    daemon = started(sockets=[bound], args=["--unix", "none"])
+    assert daemon.proc.wait(timeout=30) == 1
+    assert "is not listening" in daemon.read_log()
+    bound.close()

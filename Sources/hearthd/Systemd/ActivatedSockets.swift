@@ -48,6 +48,11 @@ struct ActivatedSockets {
             guard getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &typeLength) == 0, type == Int32(SOCK_STREAM.rawValue) else {
                 throw Refused(description: "the socket passed as fd \(fd) is not a stream socket: hearthd serves HTTP, give it ListenStream= sockets")
             }
+            var listening: Int32 = 0
+            var listeningLength = socklen_t(MemoryLayout<Int32>.size)
+            guard getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &listeningLength) == 0, listening != 0 else {
+                throw Refused(description: "the socket passed as fd \(fd) is not listening: hearthd accepts connections on it, so it must be a listening socket (ListenStream=, not Accept=yes)")
+            }
             switch Int32(address.ss_family) {
             case AF_UNIX: sockets.unix.append(fd)
             case AF_INET, AF_INET6: sockets.tcp.append(fd)
