@@ -24,6 +24,7 @@ struct Daemon {
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level, journal: journal) }
         let logger = Logger(label: "hearthd")
         let systemd = SystemdNotifier.take(logger: logger)
+        systemd.startWatchdog()
         let activated: ActivatedSockets
         do {
             activated = try ActivatedSockets.take()
@@ -104,7 +105,7 @@ struct Daemon {
             throw ExitCode(1)
         }
         systemd.status("starting listeners")
-        systemd.start()
+        systemd.watchSignals()
         if !config.authEnabled {
             logger.warning("authentication is off (--no-auth): every TCP caller is admin of project 'default'")
         }

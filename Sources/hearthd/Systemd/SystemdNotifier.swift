@@ -116,9 +116,9 @@ final class SystemdNotifier: @unchecked Sendable {
     }
 
     /// Sends STOPPING=1 as soon as SIGTERM or SIGINT arrives (the service group, which traps
-    /// them too, begins the stop), and the watchdog's pings until the process exits: a drain
-    /// is still a live daemon.
-    func start() {
+    /// them too, begins the stop). Called just before the service group runs: trapping them
+    /// earlier would keep a signal during start-up from ending the process.
+    func watchSignals() {
         guard isEnabled else { return }
         Task {
             var stopping = false
@@ -127,7 +127,12 @@ final class SystemdNotifier: @unchecked Sendable {
                 notify("STOPPING=1\nSTATUS=stopping: running calls drain, then the workers stop")
             }
         }
-        guard let interval = watchdogInterval else { return }
+    }
+
+    /// The watchdog's pings, from the start until the process exits (or execs itself): a long
+    /// start-up or a drain is still a live daemon.
+    func startWatchdog() {
+        guard isEnabled, let interval = watchdogInterval else { return }
         Task.detached { [self] in
             while true {
                 notify("WATCHDOG=1")
