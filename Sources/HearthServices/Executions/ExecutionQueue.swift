@@ -25,6 +25,9 @@ actor ExecutionQueue {
     private let start: @Sendable (String) async -> Void
     private var waiting: [String: [Entry]] = [:]
     private var running: [String: Int] = [:]
+    /// Set when the daemon stops: nothing more starts; what waits stays in the store.
+    private var stopped = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// `start` runs one execution to its end.
     init(perFunction: Int, start: @escaping @Sendable (String) async -> Void) {
@@ -48,8 +51,19 @@ actor ExecutionQueue {
         return false
     }
 
+    /// Starts nothing more (the rows of what still waits are run by the next start).
+    func stop() {
+        stopped = true
+    }
+
+    /// Returns once no execution the queue started is running any more.
+    func idle() async {
+        guard !running.isEmpty else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
     private func dispatch(_ lane: String) {
-        while running[lane, default: 0] < perFunction, var entries = waiting[lane], !entries.isEmpty {
+        while !stopped, running[lane, default: 0] < perFunction, var entries = waiting[lane], !entries.isEmpty {
             let entry = entries.removeFirst()
             waiting[lane] = entries.isEmpty ? nil : entries
             running[lane, default: 0] += 1
@@ -64,5 +78,9 @@ actor ExecutionQueue {
         running[lane, default: 1] -= 1
         if running[lane] == 0 { running[lane] = nil }
         dispatch(lane)
+        if running.isEmpty {
+            for waiter in idleWaiters { waiter.resume() }
+            idleWaiters = []
+        }
     }
 }
