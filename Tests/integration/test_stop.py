@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from hearth import create_function, create_runtime, execute, wait_for
+from hearth import create_runtime, execute, run_async, slow_function, wait_for
 
 # HostIdentities.defaultRange() on a machine without a subuid range for root.
 UID_FIRST, UID_COUNT = 524_288, 65_536
@@ -72,22 +72,6 @@ def no_other_sandboxes():
     wait_for(lambda: not sandbox_processes() and not sandbox_cgroups(), timeout=20)
 
 
-def slow_function(admin, runtime, seconds):
-    source = ("import time\n"
-              "def main(tag=None, **kw):\n"
-              "    print('begin', tag, flush=True)\n"
-              f"    time.sleep({seconds})\n"
-              "    print('end', tag)\n"
-              "    return tag\n")
-    return create_function(admin, runtime["id"], files={"slow.py": source}, entry="slow.main", timeout=60)
-
-
-def run_async(admin, function, tag):
-    reply = admin.post("/v1/executions", json={"function_id": function["id"], "sync": False, "input": json.dumps({"tag": tag})})
-    assert reply.status == 201, reply
-    return reply.json["id"]
-
-
 def started(admin, execution_id):
     reply = admin.get(f"/v1/executions/{execution_id}/log")
     return reply.status == 200 and "begin" in reply.text
@@ -105,6 +89,17 @@ def running_sync_id(admin, function):
     return next((e["id"] for e in rows if e["sync"] and e["status"] == "running"), None)
 
 
+def sync_and_async_running(daemon, seconds):
+    """A sync and an async call of a `seconds`-long function, both on a worker: the async
+    execution's id, and the thread and box the sync call's answer arrives in."""
+    admin = daemon.unix()
+    function = slow_function(admin, create_runtime(admin), seconds)
+    async_id = run_async(admin, function, "async")
+    thread, sync = in_background(lambda: execute(admin, function["id"], input=json.dumps({"tag": "sync"})))
+    wait_for(lambda: started(admin, async_id) and (sid := running_sync_id(admin, function)) and started(admin, sid), timeout=30)
+    return async_id, thread, sync
+
+
 def stop_and_time(daemon, sig=signal.SIGTERM, timeout=40):
     began = time.monotonic()
     daemon.stop(sig, timeout=timeout)
@@ -118,13 +113,8 @@ def assert_clean_log(daemon):
 
 
 def test_sigterm_lets_a_running_sync_and_async_call_finish(fresh_daemon_factory):
-    first = fresh_daemon_factory(args=["--workers-per-function", "2"])
-    admin = first.unix()
-    runtime = create_runtime(admin)
-    function = slow_function(admin, runtime, 3)
-    async_id = run_async(admin, function, "async")
-    thread, sync = in_background(lambda: execute(admin, function["id"], input=json.dumps({"tag": "sync"})))
-    wait_for(lambda: started(admin, async_id) and (sid := running_sync_id(admin, function)) and started(admin, sid), timeout=30)
+    first = fresh_daemon_factory(args=["--workers-per-function", "2"], drain=None)  # 20 s
+    async_id, thread, sync = sync_and_async_running(first, 3)
     took = stop_and_time(first)
     thread.join(timeout=10)
     assert first.proc.returncode == 0
@@ -143,12 +133,7 @@ def test_sigterm_lets_a_running_sync_and_async_call_finish(fresh_daemon_factory)
 
 def test_a_call_longer_than_the_drain_is_stopped_and_says_so(fresh_daemon_factory):
     first = fresh_daemon_factory(args=["--drain-seconds", "1", "--workers-per-function", "2"])
-    admin = first.unix()
-    runtime = create_runtime(admin)
-    function = slow_function(admin, runtime, 10)
-    async_id = run_async(admin, function, "async")
-    thread, sync = in_background(lambda: execute(admin, function["id"], input=json.dumps({"tag": "sync"})))
-    wait_for(lambda: started(admin, async_id) and (sid := running_sync_id(admin, function)) and started(admin, sid), timeout=30)
+    async_id, thread, sync = sync_and_async_running(first, 10)
     took = stop_and_time(first)
     thread.join(timeout=10)
     assert took < 6, f"a 1 s drain took {took:.1f} s"
