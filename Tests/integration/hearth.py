@@ -204,7 +204,7 @@ def create_function(client, runtime_id, files=None, entry="hello.main", **fields
 def worker_processes(daemon):
     """(pid, host uid, command) of the sandboxed workers this daemon started: children of its
     hearth-launcher (or of the daemon itself, when it makes sandboxes in-process)."""
-    out = subprocess.run(["ps", "-eo", "pid=,ppid=,uid=,args="], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-wweo", "pid=,ppid=,uid=,args="], capture_output=True, text=True).stdout
     table = [line.split(None, 3) for line in out.splitlines()]
     parents = {daemon.proc.pid} | {int(pid) for pid, ppid, _, args in table
                                    if int(ppid) == daemon.proc.pid and "hearth-launcher" in args}
