@@ -56,10 +56,21 @@ actor ExecutionQueue {
         stopped = true
     }
 
-    /// Returns once no execution the queue started is running any more.
-    func idle() async {
+    /// Returns once no execution the queue started is running any more, or after `limit` (one
+    /// may be pausing between retries for longer than a stop can wait).
+    func idle(within limit: Duration) async {
         guard !running.isEmpty else { return }
+        let timer = Task {
+            try await Task.sleep(for: limit)
+            releaseIdleWaiters()
+        }
         await withCheckedContinuation { idleWaiters.append($0) }
+        timer.cancel()
+    }
+
+    private func releaseIdleWaiters() {
+        for waiter in idleWaiters { waiter.resume() }
+        idleWaiters = []
     }
 
     private func dispatch(_ lane: String) {
@@ -78,9 +89,6 @@ actor ExecutionQueue {
         running[lane, default: 1] -= 1
         if running[lane] == 0 { running[lane] = nil }
         dispatch(lane)
-        if running.isEmpty {
-            for waiter in idleWaiters { waiter.resume() }
-            idleWaiters = []
-        }
+        if running.isEmpty { releaseIdleWaiters() }
     }
 }

@@ -15,8 +15,9 @@ extension ExecutionService {
         await pool?.endDrain(after: seconds)
     }
 
-    /// Returns once every async execution the queue had started has recorded its end.
-    public func drained() async {
-        await queue.idle()
+    /// Returns once every async execution the queue had started has recorded its end, or
+    /// after `limit`.
+    public func drained(within limit: Duration) async {
+        await queue.idle(within: limit)
     }
 }

@@ -13,6 +13,9 @@ final class Drain: Sendable {
     let executions: ExecutionService
     let logger: Logger
     private let clock = Mutex<Task<Void, Never>?>(nil)
+    private let began = Mutex<ContinuousClock.Instant?>(nil)
+    /// How long after the deadline calls stopped by it have to record their ends.
+    static let recordingTime = Duration.seconds(5)
 
     init(seconds: Double, executions: ExecutionService, logger: Logger) {
         self.seconds = seconds
@@ -25,6 +28,7 @@ final class Drain: Sendable {
         clock.withLock { task in
             guard task == nil else { return }
             logger.notice("stopping: running calls may finish", metadata: ["drain_seconds": "\(seconds)"])
+            began.withLock { $0 = .now }
             let (executions, seconds) = (executions, seconds)
             task = Task {
                 await executions.beginDrain()
@@ -38,7 +42,8 @@ final class Drain: Sendable {
     /// worker has recorded its end, which the drain's deadline bounds.
     func finish() async {
         begin()
-        await executions.drained()
+        let deadline = (began.withLock { $0 } ?? .now) + .seconds(seconds) + Self.recordingTime
+        await executions.drained(within: max(.zero, deadline - .now))
         clock.withLock { $0?.cancel() }
     }
 }
