@@ -34,8 +34,8 @@
 #include "launcher.h"
 
 #define CONTROLLERS "+memory +pids +cpu"
-#define WHAT_TO_DO "run hearthd under systemd with Delegate=yes (the shipped hearthd.service has it), " \
-                   "or start it with `systemd-run -p Delegate=yes --unit=hearthd hearthd ...`"
+/* Kept short: a refusal's reason holds 199 bytes. */
+#define WHAT_TO_DO "run hearthd under systemd with Delegate=yes, or `systemd-run -p Delegate=yes hearthd ...`"
 
 /* The "0::PATH" line of /proc/self/cgroup: the launcher's cgroup v2 path. -errno. */
 static int own_cgroup(char *out, size_t size) {
@@ -72,13 +72,13 @@ int delegation_detect(struct cgroups *out, struct refusal *r) {
     const char *needed[] = {"memory", "pids", "cpu"};
     for (int i = 0; i < 3; i++) {
         if (!cgroup_has_word(text, needed[i]))
-            return refuse(r, ENOENT, "cgroup v2: the %s controller is not available in %s (%s): %s", needed[i],
+            return refuse(r, ENOENT, "cgroup v2: no %s controller in %s (%s): %s", needed[i],
                           out->delegated ? own : "/", path, WHAT_TO_DO);
     }
     if (out->delegated) {
         snprintf(path, sizeof path, "%s/cgroup.subtree_control", out->base);
         if (access(out->base, W_OK) || access(path, W_OK))
-            return refuse(r, EACCES, "cgroup v2: the own cgroup %s cannot be written, so it cannot hold the sandboxes' groups: %s", own, WHAT_TO_DO);
+            return refuse(r, EACCES, "cgroup v2: cannot write the own cgroup %s: %s", own, WHAT_TO_DO);
         /* systemd marks what it delegates; without it, it may rearrange the tree under us. */
         char mark[8] = "";
         if (getxattr(out->base, "trusted.delegate", mark, sizeof mark - 1) <= 0 || mark[0] != '1')
