@@ -33,8 +33,9 @@ struct ConfigFile {
     var drainSeconds: Double?
 
     static let keys: Set<String> = [
+        "drain_seconds",
         "data_dir", "unix", "tcp", "auth", "runtimes_dir", "profiles_dir", "max_package_size", "log_level", "limits", "pool",
-        "public_url", "max_versions", "drain_seconds",
+        "public_url", "max_versions",
     ]
     static let poolKeys: Set<String> = ["capacity", "max_workers", "workers_per_function", "queue_per_function", "idle_ttl"]
     static let limitKeys: Set<String> = ["cpu", "memory", "timeout"]
