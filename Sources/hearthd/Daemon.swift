@@ -10,8 +10,9 @@ import ServiceLifecycle
 
 /// Start-up and shutdown, in order: as root, hearth-launcher starts and the daemon becomes the
 /// `hearth` user (Daemon+Privileges); the store opens and migrates, runtimes are re-checked,
-/// the listeners start; on SIGTERM/SIGINT the listeners drain, the socket file is removed and
-/// the store is closed.
+/// the listeners start; on SIGTERM/SIGINT the listeners stop accepting and running calls drain
+/// (Stop/Drain), then every worker is killed, the launcher removes their cgroups and exits, the
+/// socket file is removed and the store is closed.
 struct Daemon {
     let config: DaemonConfig
 
@@ -116,18 +117,24 @@ struct Daemon {
         }
         logger.info("starting", metadata: ["data_dir": "\(config.dataDirectory.path)", "runtimes_dir": "\(config.runtimesDirectory.path)"])
 
+        let drain = Drain(seconds: config.drainSeconds, executions: hearth.executions, logger: logger)
+        let listeners = Listeners(applications: services, onStop: { drain.begin() })
         let group = ServiceGroup(
-            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: [.init(service: listeners)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        try await group.run()
-        expiry.cancel()
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
         scheduler.cancel()
+        await drain.finish()
+        expiry.cancel()
+        reconciled.cancel()
         await pool.shutdown()
         sandboxes.launcher?.stop()
         // A socket systemd passed is its own: it stays for the next activation.
         if let path = config.unixSocket, activated.isEmpty { UnixSocketFile.remove(path) }
         try? store.close()
         logger.notice("stopped")
+        if let failure { throw failure }
     }
 
     func logInstalledRuntimes(_ logger: Logger) {

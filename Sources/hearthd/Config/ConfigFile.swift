@@ -6,7 +6,7 @@ import HearthCore
 ///     {"data_dir": "/var/lib/hearth", "unix": "/run/hearth/hearth.sock", "socket_group": "hearth", "tcp": "127.0.0.1:7070",
 ///      "auth": true, "runtimes_dir": "/usr/share/hearth/runtimes", "max_package_size": 52428800,
 ///      "log_level": "info", "profiles_dir": "/usr/share/hearth/sandbox-profiles",
-///      "public_url": "https://faas.example.org", "max_versions": 10,
+///      "public_url": "https://faas.example.org", "max_versions": 10, "drain_seconds": 20,
 ///      "pool": {"capacity": 3, "max_workers": 64, "workers_per_function": 4, "queue_per_function": 64, "idle_ttl": 3600},
 ///      "limits": {"cpu": "100:100:300", "memory": "33554432:33554432:134217728", "timeout": "1:5:300"}}
 ///
@@ -31,8 +31,10 @@ struct ConfigFile {
     var idleTTL: Double?
     var publicURL: String?
     var maxVersions: Int?
+    var drainSeconds: Double?
 
     static let keys: Set<String> = [
+        "drain_seconds",
         "data_dir", "unix", "tcp", "auth", "runtimes_dir", "profiles_dir", "max_package_size", "log_level", "limits", "pool",
         "public_url", "max_versions", "socket_group",
     ]
@@ -78,6 +80,12 @@ struct ConfigFile {
         profilesDir = try string("profiles_dir")
         publicURL = try string("public_url")
         maxVersions = try integer("max_versions")
+        switch json["drain_seconds"] {
+        case nil, .null?: drainSeconds = nil
+        case .int(let i)?: drainSeconds = Double(i)
+        case .double(let d)?: drainSeconds = d
+        case let other?: throw ConfigError("\(path): \"drain_seconds\" must be a number of seconds, not a \(other.typeName)")
+        }
         if let pool = json["pool"], !pool.isNull {
             guard let entries = pool.objectMembers else { throw ConfigError("\(path): \"pool\" must be an object") }
             for entry in entries where !Self.poolKeys.contains(entry.key) {

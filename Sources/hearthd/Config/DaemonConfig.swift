@@ -26,6 +26,8 @@ struct DaemonConfig {
     var logLevel: Logger.Level
     var publicURL: String?
     var maxVersions: Int
+    /// Seconds a stop lets running calls finish (Daemon+Stop).
+    var drainSeconds: Double
 
     /// Root, or the daemon's user a root phase re-exec'd (it hands the launcher over in the
     /// environment): the defaults, data in /var/lib/hearth and the socket in /run/hearth, are
@@ -66,6 +68,8 @@ struct DaemonConfig {
         }
         maxVersions = options.maxVersions ?? file.maxVersions ?? 10
         guard maxVersions >= 1 else { throw ConfigError("max_versions must be at least 1") }
+        drainSeconds = options.drainSeconds ?? file.drainSeconds ?? 20
+        guard drainSeconds >= 0, drainSeconds.isFinite else { throw ConfigError("drain_seconds must be 0 or more seconds, got \(drainSeconds)") }
         let level = options.logLevel ?? file.logLevel ?? "info"
         guard let logLevel = Logger.Level(rawValue: level) else { throw ConfigError("unknown log level '\(level)'") }
         self.logLevel = logLevel

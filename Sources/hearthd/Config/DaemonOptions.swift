@@ -59,6 +59,9 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Versions one function may have at once (default: 10).", valueName: "n"))
     var maxVersions: Int?
 
+    @Option(help: ArgumentHelp("Seconds SIGTERM lets running calls finish before they are stopped; 0 stops them at once (default: 20, below the unit's TimeoutStopSec=30).", valueName: "seconds"))
+    var drainSeconds: Double?
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default: info).", valueName: "level"))
     var logLevel: String?
 }
