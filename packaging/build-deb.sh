@@ -33,7 +33,7 @@ done
 depends="$depends, python3, systemd-sysusers | systemd, systemd-tmpfiles | systemd"
 
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
-sed -e "s|@VERSION@|$version|" -e "s|@SIZE@|$size|" -e "s|@DEPENDS@|$depends|" \
+sed -e "s#@VERSION@#$version#" -e "s#@SIZE@#$size#" -e "s#@DEPENDS@#$depends#" \
   "$top/packaging/debian/control" > "$root/DEBIAN/control"
 install -m 0644 "$top/packaging/debian/conffiles" "$root/DEBIAN/conffiles"
 for script in postinst prerm postrm; do install -m 0755 "$top/packaging/debian/$script" "$root/DEBIAN/$script"; done

@@ -29,9 +29,12 @@ case $mode in
     exit 0 ;;
 esac
 
-install -D -m 0755 "$build/hearthd" "$dest$prefix/bin/hearthd"
-install -D -m 0755 "$build/hearth-init" "$dest$prefix/libexec/hearth/hearth-init"
-install -D -m 0755 "$build/hearth-launcher" "$dest$prefix/libexec/hearth/hearth-launcher"
+# Stripped (hearthd: 150 MB to 80, most of the rest is ICU data); the dynamic symbols stay,
+# for backtraces.
+for binary in bin/hearthd libexec/hearth/hearth-init libexec/hearth/hearth-launcher; do
+  install -D -m 0755 "$build/${binary##*/}" "$dest$prefix/$binary"
+  strip --strip-all "$dest$prefix/$binary"
+done
 
 # Every file readable and every directory searchable by all: the sandboxes' own uids bind and read them.
 share=$dest$prefix/share/hearth
