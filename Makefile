@@ -43,6 +43,7 @@ help:
 	@echo "make deb    - the same as .build-deb/hearth_$$(cat VERSION)_amd64.deb (dpkg-deb only)"
 	@echo "make fuzz   - fuzz every parser of untrusted bytes for FUZZ_SECONDS each (default 600;"
 	@echo "              FUZZ_TARGETS=\"json cron\" for some); new inputs and crashes go to $(FUZZ_SCRATCH)/runs"
+	@echo "make test-system - build the .deb and check it in a booted Debian 12 VM (systemd, cgroup v2)"
 	@echo "make clean  - remove build output, the test virtualenv and $(DATA_DIR)"
 
 run: deps build
@@ -50,6 +51,13 @@ run: deps build
 	$(HEARTHD) --data-dir "$(DATA_DIR)" --runtimes-dir "$(CURDIR)/runtimes" $(ARGS)
 
 test: deps build venv unit fuzz-test integration
+
+# The system test: the .deb that `make deb` just built, installed and checked through its real
+# units in a booted Debian 12 VM with systemd and cgroup v2 (Tests/system/run.sh; root, QEMU
+# installed on first use, the VM image cached in /var/cache/hearth-vm).
+.PHONY: test-system
+test-system: deb
+	Tests/system/run.sh "$$(ls -t $(or $(DEB_DIR),.build-deb)/hearth_*_amd64.deb | head -1)"
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
