@@ -41,5 +41,7 @@ for script in postinst prerm postrm; do install -m 0755 "$top/packaging/debian/$
 chmod 0644 "$root/DEBIAN/md5sums"
 
 deb=$out/hearth_${version}_amd64.deb
-dpkg-deb --build --root-owner-group "$root" "$deb" >/dev/null
+# Written aside and renamed: whoever waits for the .deb to appear never takes half of one.
+dpkg-deb --build --root-owner-group "$root" "$deb.part" >/dev/null
+mv "$deb.part" "$deb"
 echo "$deb"
