@@ -17,6 +17,7 @@ PIP_PACKAGES := pytest==8.3.4 requests==2.32.3 python-openstackclient==10.5.0 py
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= /usr/local
+DEB_DIR ?= $(CURDIR)/.build-deb
 
 NODE_ADDON := runtimes/nodejs/hearth_fds.node
 NODE_INCLUDE ?= /usr/include/node
@@ -30,14 +31,16 @@ FUZZ_TEST_SECONDS ?= 15
 FUZZ_TARGETS ?=
 FUZZ_SCRATCH := .build-fuzz
 
-.PHONY: run test bench build init deps venv unit integration install clean help fuzz fuzz-build fuzz-replay fuzz-test
+.PHONY: run test bench build init deps venv unit integration release install uninstall deb clean help fuzz fuzz-build fuzz-replay fuzz-test
 
 help:
 	@echo "make run    - install what is missing, build, start hearthd (data in $(DATA_DIR))"
 	@echo "make test   - install what is missing, build, run the unit tests, a short run of each fuzz"
 	@echo "              target (FUZZ_TEST_SECONDS, default 15) and the integration tests"
 	@echo "make bench  - release build; sandbox, pool and API numbers against same-run baselines"
-	@echo "make install - release build into $(PREFIX), systemd unit and /etc/hearth/hearth.json"
+	@echo "make install - release build into $(PREFIX) (static Swift runtime), systemd units, sysusers.d,"
+	@echo "              tmpfiles.d and /etc/hearth/hearth.json; make uninstall removes all but config and data"
+	@echo "make deb    - the same as .build-deb/hearth_$$(cat VERSION)_amd64.deb (dpkg-deb only)"
 	@echo "make fuzz   - fuzz every parser of untrusted bytes for FUZZ_SECONDS each (default 600;"
 	@echo "              FUZZ_TARGETS=\"json cron\" for some); new inputs and crashes go to $(FUZZ_SCRATCH)/runs"
 	@echo "make test-system - build the .deb and check it in a booted Debian 12 VM (systemd, cgroup v2)"
@@ -127,26 +130,37 @@ fuzz-build:
 integration: venv build
 	HEARTHD=$(CURDIR)/$(HEARTHD) $(VENV)/bin/pytest -v -p no:cacheprovider Tests/runtimes Tests/integration
 
-install: deps $(NODE_ADDON)
-	swift build -c release --product hearthd
-	$(MAKE) init SWIFT_CONFIG=release
-	install -D -m 0755 .build/release/hearthd $(DESTDIR)$(PREFIX)/bin/hearthd
-	install -D -m 0755 .build/release/hearth-init $(DESTDIR)$(PREFIX)/libexec/hearth/hearth-init
-	install -D -m 0755 .build/release/hearth-launcher $(DESTDIR)$(PREFIX)/libexec/hearth/hearth-launcher
-	mkdir -p $(DESTDIR)$(PREFIX)/share/hearth
-	cp -R runtimes sandbox-profiles $(DESTDIR)$(PREFIX)/share/hearth/
-	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/hearth/README.md
-	install -D -m 0644 systemd/hearthd.service $(DESTDIR)/etc/systemd/system/hearthd.service
-	[ -e $(DESTDIR)/etc/hearth/hearth.json ] || install -D -m 0640 systemd/hearth.json $(DESTDIR)/etc/hearth/hearth.json
+# The installed daemon links the Swift runtime and Foundation statically: the box it runs on
+# has no Swift toolchain (its RUNPATH would point into this one's). Both `make install` and
+# `make deb` build it so, and install one layout (packaging/stage.sh).
+release:
+	swift build -c release --product hearthd --static-swift-stdlib --disable-local-rpath
+	$(MAKE) --no-print-directory init SWIFT_CONFIG=release
+
+install: deps $(NODE_ADDON) release
+	packaging/stage.sh "$(DESTDIR)" "$(PREFIX)" .build/release
+	@# On this machine (not into a DESTDIR): the `hearth` user and /var/lib/hearth, as the .deb's postinst.
+	@if [ -z "$(DESTDIR)" ]; then \
+	  conf=$$(packaging/stage.sh --paths "$(PREFIX)"); \
+	  systemd-sysusers "$${conf%% *}" && systemd-tmpfiles --create "$${conf#* }"; \
+	  [ -d /run/systemd/system ] && systemctl daemon-reload || true; \
+	  echo "installed into $(PREFIX); start with: systemctl enable --now hearthd.socket"; \
+	fi
+
+# Leaves /etc/hearth, /var/lib/hearth and the `hearth` user (as the .deb's remove does).
+uninstall:
+	packaging/stage.sh --uninstall "$(DESTDIR)" "$(PREFIX)"
+
+# hearth_<VERSION>_amd64.deb in $(DEB_DIR), its path printed last.
+deb: deps $(NODE_ADDON) release
+	@packaging/build-deb.sh .build/release $(DEB_DIR)
 
 # Benchmarks, not tests: each number is printed next to a baseline measured in the same run.
-bench: deps venv
-	swift build -c release --product hearthd
-	$(MAKE) init SWIFT_CONFIG=release
-	swift build -c release --product hearth-bench
+bench: deps venv release
+	swift build -c release --product hearth-bench --static-swift-stdlib --disable-local-rpath
 	.build/release/hearth-bench $(CURDIR)
 	HEARTHD=$(CURDIR)/.build/release/hearthd $(VENV)/bin/python bench/api_latency.py
 	HEARTHD=$(CURDIR)/.build/release/hearthd $(VENV)/bin/python bench/executions.py
 
 clean:
-	rm -rf .build $(FUZZ_SCRATCH) $(VENV) "$(DATA_DIR)" $(NODE_ADDON)
+	rm -rf .build $(FUZZ_SCRATCH) $(DEB_DIR) $(VENV) "$(DATA_DIR)" $(NODE_ADDON)

@@ -1,11 +1,12 @@
 /*
- * Cgroups: one group per sandbox, named after its uid, under hearthd's own `hearth` group.
+ * Cgroups: one group per sandbox, named after its uid (`sandbox-<uid>`).
  *
  * Runs in the launcher (root in the initial namespaces; creating groups and writing their
- * limits needs it, which is why the daemon no longer can). cgroup v2 (one directory with the
- * memory, pids and cpu controllers) or v1 (one directory per controller), as
- * HearthSandbox/Cgroups did in the daemon before: the same names, so a launcher and an older
- * in-process daemon on one machine skip each other's groups.
+ * limits needs it, which is why the daemon no longer can). cgroup v2: one directory with the
+ * memory, pids and cpu controllers under `<own cgroup>/workers` (delegation.c says where and
+ * why); v1: one directory per controller under each controller's `hearth/`, as
+ * HearthSandbox/Cgroups does in-process: the same names, so a launcher and an in-process
+ * spawner on one machine skip each other's groups.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,10 +19,9 @@
 
 #include "launcher.h"
 
-#define CGROUP_BASE "/sys/fs/cgroup"
 #define PERIOD_US 100000
 
-static int write_file(const char *path, const char *text) {
+int cgroup_write_file(const char *path, const char *text) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -errno;
     size_t n = strlen(text);
@@ -32,8 +32,7 @@ static int write_file(const char *path, const char *text) {
     return 0;
 }
 
-/* The first line of a small file, into out; -errno. */
-static int read_file(const char *path, char *out, size_t size) {
+int cgroup_read_file(const char *path, char *out, size_t size) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -errno;
     ssize_t n = read(fd, out, size - 1);
@@ -44,13 +43,12 @@ static int read_file(const char *path, char *out, size_t size) {
     return 0;
 }
 
-static int make_directory(const char *path) {
+int cgroup_make_directory(const char *path) {
     if (mkdir(path, 0755) && errno != EEXIST) return -errno;
     return 0;
 }
 
-/* Whether a space-separated list holds `word` as a whole word ("cpu" is not "cpuset"). */
-static int has_word(const char *list, const char *word) {
+int cgroup_has_word(const char *list, const char *word) {
     size_t n = strlen(word);
     for (const char *p = list; (p = strstr(p, word)); p += n) {
         int starts = p == list || p[-1] == ' ';
@@ -61,18 +59,8 @@ static int has_word(const char *list, const char *word) {
 }
 
 int cgroups_detect(struct cgroups *out, struct refusal *r) {
-    char text[512];
     memset(out, 0, sizeof *out);
-    if (read_file(CGROUP_BASE "/cgroup.controllers", text, sizeof text) == 0) {
-        const char *needed[] = {"memory", "pids", "cpu"};
-        for (int i = 0; i < 3; i++) {
-            if (!has_word(text, needed[i])) return refuse(r, ENOENT, "cgroup v2 without the %s controller", needed[i]);
-        }
-        out->v2 = 1;
-        out->count = 1;
-        snprintf(out->parents[0], PATH_BYTES, "%s/hearth", CGROUP_BASE);
-        return 0;
-    }
+    if (access(CGROUP_BASE "/cgroup.controllers", F_OK) == 0) return delegation_detect(out, r);
     const char *cpu = access(CGROUP_BASE "/cpu/cpu.cfs_quota_us", F_OK) == 0 ? CGROUP_BASE "/cpu" : CGROUP_BASE "/cpu,cpuacct";
     const char *controllers[3] = {CGROUP_BASE "/memory", CGROUP_BASE "/pids", cpu};
     for (int i = 0; i < 3; i++) {
@@ -85,18 +73,9 @@ int cgroups_detect(struct cgroups *out, struct refusal *r) {
 
 int cgroups_prepare(const struct cgroups *cg, struct refusal *r) {
     int rc;
-    if (cg->v2) {
-        /* Children of hearth/ get the three controllers: enabled in its parent, then in it. */
-        if ((rc = write_file(CGROUP_BASE "/cgroup.subtree_control", "+memory +pids +cpu")) < 0)
-            return refuse(r, -rc, "cannot enable controllers in %s: %s", CGROUP_BASE, strerror(-rc));
-        if ((rc = make_directory(cg->parents[0])) < 0) return refuse(r, -rc, "cannot create %s: %s", cg->parents[0], strerror(-rc));
-        char path[PATH_BYTES + 32];
-        snprintf(path, sizeof path, "%s/cgroup.subtree_control", cg->parents[0]);
-        if ((rc = write_file(path, "+memory +pids +cpu")) < 0) return refuse(r, -rc, "cannot enable controllers in %s: %s", cg->parents[0], strerror(-rc));
-        return 0;
-    }
+    if (cg->v2) return delegation_prepare(cg, r);
     for (int i = 0; i < cg->count; i++) {
-        if ((rc = make_directory(cg->parents[i])) < 0) return refuse(r, -rc, "cannot create %s: %s", cg->parents[i], strerror(-rc));
+        if ((rc = cgroup_make_directory(cg->parents[i])) < 0) return refuse(r, -rc, "cannot create %s: %s", cg->parents[i], strerror(-rc));
     }
     return 0;
 }
@@ -116,7 +95,7 @@ int cgroup_create(const struct cgroups *cg, uint32_t uid, struct cgroup_slot *sl
         if (rmdir(slot->dirs[0]) || mkdir(slot->dirs[0], 0755)) return -EBUSY;
     }
     for (int i = 1; i < cg->count; i++) {
-        int rc = make_directory(slot->dirs[i]);
+        int rc = cgroup_make_directory(slot->dirs[i]);
         if (rc < 0) {
             cgroup_remove(slot);
             return refuse(r, -rc, "cannot create %s: %s", slot->dirs[i], strerror(-rc));
@@ -129,7 +108,7 @@ int cgroup_create(const struct cgroups *cg, uint32_t uid, struct cgroup_slot *sl
 static int set(const char *dir, const char *file, const char *value, struct refusal *r) {
     char path[PATH_BYTES + 64];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    int rc = write_file(path, value);
+    int rc = cgroup_write_file(path, value);
     if (rc < 0) return refuse(r, -rc, "cannot write '%s' to %s: %s", value, path, strerror(-rc));
     return 0;
 }
@@ -153,7 +132,7 @@ int cgroup_apply(const struct cgroups *cg, const struct cgroup_slot *slot, uint6
     char current_text[32], memsw[PATH_BYTES + 64];
     char path[PATH_BYTES + 64];
     snprintf(path, sizeof path, "%s/memory.limit_in_bytes", slot->dirs[0]);
-    unsigned long long current = read_file(path, current_text, sizeof current_text) == 0 ? strtoull(current_text, NULL, 10) : ~0ULL;
+    unsigned long long current = cgroup_read_file(path, current_text, sizeof current_text) == 0 ? strtoull(current_text, NULL, 10) : ~0ULL;
     snprintf(memsw, sizeof memsw, "%s/memory.memsw.limit_in_bytes", slot->dirs[0]);
     int has_memsw = access(memsw, F_OK) == 0;
     snprintf(quota, sizeof quota, "%llu", (unsigned long long)quota_us);
@@ -190,7 +169,7 @@ void cgroup_close_procs(struct cgroup_slot *slot) {
 static long long counter(const char *dir, const char *file, const char *key) {
     char path[PATH_BYTES + 64], text[1024];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    if (read_file(path, text, sizeof text)) return 0;
+    if (cgroup_read_file(path, text, sizeof text)) return 0;
     size_t key_len = strlen(key);
     for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         if (strncmp(line, key, key_len) == 0 && line[key_len] == ' ') return strtoll(line + key_len + 1, NULL, 10);
@@ -205,7 +184,7 @@ int cgroup_oom_killed(const struct cgroups *cg, const struct cgroup_slot *slot) 
 int64_t cgroup_peak(const struct cgroups *cg, const struct cgroup_slot *slot) {
     char path[PATH_BYTES + 64], text[32];
     snprintf(path, sizeof path, "%s/%s", slot->dirs[0], cg->v2 ? "memory.peak" : "memory.max_usage_in_bytes");
-    if (read_file(path, text, sizeof text)) return -1;
+    if (cgroup_read_file(path, text, sizeof text)) return -1;
     return strtoll(text, NULL, 10);
 }
 

@@ -95,6 +95,18 @@ int identity_claim(uint64_t memory, uint32_t pids, uint32_t millicpu, uint32_t *
     return refuse(r, EAGAIN, "no free host uid left in %u..%u", config.uid_first, config.uid_first + config.uid_count - 1);
 }
 
+int identity_lock_if_free(uint32_t uid) {
+    char name[16];
+    snprintf(name, sizeof name, "%u", uid);
+    int fd = openat(lock_dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 void identity_release(uint32_t uid, int lock_fd) {
     /* Closing the lock is what lets another process take the uid: only once it is clean. */
     if (lock_fd >= 0) close(lock_fd);

@@ -25,10 +25,14 @@ struct bounds {
     uint64_t max_code;
 };
 
+#define CGROUP_BASE "/sys/fs/cgroup"
+
 /* cgroup v2 (one directory) or v1 (memory, pids, cpu): where sandbox groups go. */
 struct cgroups {
     int v2;
-    char parents[3][PATH_BYTES]; /* v2: [0] only */
+    int delegated;               /* v2: `base` is our own cgroup (else the root's /hearth) */
+    char base[PATH_BYTES];       /* v2: holds supervisor/ and workers/ */
+    char parents[3][PATH_BYTES]; /* v2: [0] only, base/workers */
     int count;
 };
 
@@ -97,6 +101,12 @@ struct cgroup_slot {
     int count;
     int procs[3];    /* open cgroup.procs files while the sandbox is being made, else -1 */
 };
+/* Small-file helpers; -errno. cgroup_read_file reads what fits, NUL-terminated. */
+int cgroup_write_file(const char *path, const char *text);
+int cgroup_read_file(const char *path, char *out, size_t size);
+int cgroup_make_directory(const char *path);
+/* Whether a space-separated list holds `word` as a whole word ("cpu" is not "cpuset"). */
+int cgroup_has_word(const char *list, const char *word);
 int cgroups_detect(struct cgroups *out, struct refusal *r);
 int cgroups_prepare(const struct cgroups *cg, struct refusal *r);
 /* 0, -EBUSY for a group whose sandbox still runs (a dead daemon's), or -1 with r filled. */
@@ -109,11 +119,23 @@ int64_t cgroup_peak(const struct cgroups *cg, const struct cgroup_slot *slot);
 /* One rmdir attempt per directory; 0 when all are gone, -EBUSY while the kernel holds one. */
 int cgroup_remove(struct cgroup_slot *slot);
 
+/* delegation.c: the cgroup v2 layout inside the launcher's own (delegated) cgroup. */
+int delegation_detect(struct cgroups *out, struct refusal *r);
+int delegation_prepare(const struct cgroups *cg, struct refusal *r);
+/* At exit, once every sandbox group is gone: the workers/ group, where it is ours alone. */
+void delegation_release(const struct cgroups *cg);
+
+/* leftovers.c: sandbox groups an earlier launcher left (it was killed with the daemon). */
+/* Kills what is in every such group whose uid no live launcher holds, and removes it. */
+void leftovers_reclaim(const struct cgroups *cg);
+
 /* identity.c: the uid range and the /run/hearth/uids/<uid> locks. */
 int identity_prepare(void);
 /* A free uid, its lock held and its cgroup made with these limits; -1 with r filled. */
 int identity_claim(uint64_t memory, uint32_t pids, uint32_t millicpu, uint32_t *uid, int *lock_fd,
                    struct cgroup_slot *group, struct refusal *r);
+/* The lock of `uid` if no one holds it (a dead launcher's uid), else -1. */
+int identity_lock_if_free(uint32_t uid);
 /* Frees the uid and drops its lock (once its cgroup is gone). */
 void identity_release(uint32_t uid, int lock_fd);
 

@@ -213,6 +213,7 @@ int main(int argc, char **argv) {
     if (cgroups_detect(&config.cgroups, &r) < 0 || cgroups_prepare(&config.cgroups, &r) < 0) die("cgroups: %s", r.reason);
     int rc = identity_prepare();
     if (rc < 0) die("the uid range or /run/hearth: %s", strerror(-rc));
+    leftovers_reclaim(&config.cgroups);
     config.last_capability = hearth_last_capability();
     sandboxes_init();
 
@@ -252,5 +253,6 @@ int main(int argc, char **argv) {
         if (stop) break;
     }
     sandboxes_kill_all();
+    delegation_release(&config.cgroups);
     return 0;
 }

@@ -19,7 +19,7 @@ extension Daemon {
         var launcher: Launcher?
     }
 
-    func prepareSandboxes(logger: Logger) throws -> Sandboxes {
+    func prepareSandboxes(logger: Logger, systemd: SystemdNotifier, sockets: ActivatedSockets) throws -> Sandboxes {
         let directory = config.profilesDirectory
         let trusted = try SeccompProfile.load(file: directory.appendingPathComponent("default.json"))
         let untrusted = try SeccompProfile.load(file: directory.appendingPathComponent("untrusted.json"))
@@ -41,6 +41,10 @@ extension Daemon {
         }
 
         let user = try DaemonUser.ensure()
+        // The socket is bound after the exec below, by `hearth`, which holds no group but its own.
+        if let group = config.socketGroup, group.gid != user.gid, config.unixSocket != nil, sockets.isEmpty {
+            throw ConfigError("socket_group '\(group.name)': hearthd binds its socket as user \(DaemonUser.name), which can give it only its own group \(DaemonUser.name); use socket_group \(DaemonUser.name) and add the socket's users to that group")
+        }
         let data = config.dataDirectory.path
         try user.checkReachable(data, what: "the data directory")
         let packages = config.dataDirectory.appendingPathComponent("packages").path
@@ -51,12 +55,15 @@ extension Daemon {
         options.daemonUID = user.uid
         let launcher = try Launcher.start(options, profiles: [trusted, untrusted])
         try user.own(data)
-        if let socket = config.unixSocket {
+        if let socket = config.unixSocket, sockets.isEmpty {
             try prepareSocketDirectory((socket as NSString).deletingLastPathComponent, for: user, logger: logger)
         }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         var environment: [String: String] = [:]
         if let file = config.configFile, let kept = ConfigFile.keepOpen(file) { environment[kept.name] = kept.value }
+        // systemd's notification socket and passed listeners belong to this PID, which the exec keeps.
+        environment.merge(systemd.environment) { $1 }
+        environment.merge(sockets.keptAcrossExec()) { $1 }
         try user.become()
         // A fresh image as `hearth`: the Swift runtime has ended this process's first thread,
         // whose credentials are what `ps` shows; and nothing of the root phase stays mapped.

@@ -98,11 +98,15 @@ class Client:
 class Daemon:
     """A hearthd process on a scratch data dir, its own Unix socket and a free TCP port."""
 
-    def __init__(self, data_dir=None, args=(), auth=True):
+    def __init__(self, data_dir=None, args=(), auth=True, drain=3):
+        """`drain`: --drain-seconds, short so that a module's daemon stopped while a test's
+        call still runs does not keep the suite waiting 20 s; None: hearthd's default."""
         self.owns_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="hearth-test-")
         self.socket_path = os.path.join(self.data_dir, "hearth.sock")
         self.args = list(args)
+        if drain is not None and "--drain-seconds" not in self.args:
+            self.args += ["--drain-seconds", str(drain)]
         self.auth = auth
         self.proc = None
         self.port = None
@@ -200,7 +204,8 @@ def create_function(client, runtime_id, files=None, entry="hello.main", **fields
 def worker_processes(daemon):
     """(pid, host uid, command) of the sandboxed workers this daemon started: children of its
     hearth-launcher (or of the daemon itself, when it makes sandboxes in-process)."""
-    out = subprocess.run(["ps", "-eo", "pid=,ppid=,uid=,args="], capture_output=True, text=True).stdout
+    # -ww: piped, ps cuts args at 80 columns, which hides "hearth-launcher" in a long build path.
+    out = subprocess.run(["ps", "-ww", "-eo", "pid=,ppid=,uid=,args="], capture_output=True, text=True).stdout
     table = [line.split(None, 3) for line in out.splitlines()]
     parents = {daemon.proc.pid} | {int(pid) for pid, ppid, _, args in table
                                    if int(ppid) == daemon.proc.pid and "hearth-launcher" in args}
@@ -220,3 +225,22 @@ def execute(client, function_id, input=None, **fields):
     execution = reply.json
     execution["result_json"] = json.loads(execution["result"]) if execution["result"] else None
     return execution
+
+
+def slow_function(admin, runtime, seconds):
+    """A function that prints 'begin TAG', sleeps `seconds`, prints 'end TAG' and returns TAG."""
+    source = ("import time\n"
+              "def main(tag=None, **kw):\n"
+              "    print('begin', tag, flush=True)\n"
+              f"    time.sleep({seconds})\n"
+              "    print('end', tag)\n"
+              "    return tag\n")
+    return create_function(admin, runtime["id"], files={"slow.py": source}, entry="slow.main", timeout=60)
+
+
+def run_async(admin, function, tag):
+    """Starts an async execution of `function` with input {"tag": tag}; its id."""
+    reply = admin.post("/v1/executions", json={"function_id": function["id"], "sync": False, "input": json.dumps({"tag": tag})})
+    assert reply.status == 201, reply
+    assert reply.json["status"] == "running"
+    return reply.json["id"]

@@ -16,7 +16,7 @@ def test_help_documents_every_flag():
     result = run("--help")
     assert result.returncode == 0
     for flag in ["--config", "--data-dir", "--unix", "--tcp", "--no-auth", "--runtimes-dir", "--max-package-size",
-                 "--cpu-limits", "--memory-limits", "--timeout-limits", "--log-level", "token"]:
+                 "--cpu-limits", "--memory-limits", "--timeout-limits", "--log-level", "--drain-seconds", "token"]:
         assert flag in result.stdout, flag
 
 
@@ -45,17 +45,20 @@ def test_broken_config_stops_start_up_with_the_reason(tmp_path):
     config = tmp_path / "bad.json"
     for content, expected in [("{not json", "not valid JSON"), ('{"port": 1}', 'unknown key "port"'),
                               ('{"auth": "yes"}', '"auth" must be true or false'),
-                              ('{"limits": {"cpu": "300:100:100"}}', "min ≤ default ≤ max")]:
+                              ('{"limits": {"cpu": "300:100:100"}}', "min ≤ default ≤ max"),
+                              ('{"drain_seconds": "20"}', '"drain_seconds" must be a number of seconds'),
+                              ('{"drain_seconds": -1}', "drain_seconds must be 0 or more")]:
         config.write_text(content)
         result = run("--config", str(config), "--data-dir", str(tmp_path))
         assert result.returncode != 0, content
         assert expected in result.stderr, (content, result.stderr)
-        assert str(config) in result.stderr or "limits" in result.stderr
+        assert str(config) in result.stderr or "limits" in result.stderr or "drain_seconds" in result.stderr
 
 
 def test_bad_flags_are_refused(tmp_path):
     assert "HOST:PORT" in run("--data-dir", str(tmp_path), "--tcp", "7070").stderr
     assert "log level" in run("--data-dir", str(tmp_path), "--log-level", "loud").stderr
+    assert "drain_seconds must be 0 or more" in run("--data-dir", str(tmp_path), "--drain-seconds=-5").stderr
 
 
 def test_the_example_config_shipped_for_systemd_is_valid(tmp_path):

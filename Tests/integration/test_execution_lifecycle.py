@@ -7,24 +7,7 @@ import signal
 import threading
 import time
 
-from hearth import create_function, create_runtime, execute, wait_for
-
-
-def slow_function(admin, runtime, seconds):
-    source = ("import time\n"
-              "def main(tag=None, **kw):\n"
-              "    print('begin', tag, flush=True)\n"
-              f"    time.sleep({seconds})\n"
-              "    print('end', tag)\n"
-              "    return tag\n")
-    return create_function(admin, runtime["id"], files={"slow.py": source}, entry="slow.main", timeout=60)
-
-
-def run_async(admin, function, tag):
-    reply = admin.post("/v1/executions", json={"function_id": function["id"], "sync": False, "input": json.dumps({"tag": tag})})
-    assert reply.status == 201, reply
-    assert reply.json["status"] == "running"
-    return reply.json["id"]
+from hearth import create_runtime, execute, run_async, slow_function, wait_for
 
 
 def executions_of(admin, function):

@@ -97,13 +97,22 @@ def test_true_and_an_exit_code_come_back_as_exit_events(launcher):
     os.close(read)
 
 
+def sandbox_cgroup(launcher, uid, controller="pids"):
+    """A sandbox's group: v1 `<controller>/hearth/sandbox-UID`; v2 `workers/sandbox-UID` beside
+    the `supervisor` group the launcher moved itself into (PROTOCOL.md, "Cgroups")."""
+    if not os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        return f"/sys/fs/cgroup/{controller}/hearth/sandbox-{uid}"
+    with open(f"/proc/{launcher.process.pid}/cgroup") as f:
+        own = next(line[3:].strip() for line in f if line.startswith("0::"))
+    assert own.endswith("/supervisor"), own
+    return f"/sys/fs/cgroup{os.path.dirname(own)}/workers/sandbox-{uid}"
+
+
 def test_kill_ends_a_sleeping_sandbox_with_sigkill_and_frees_its_cgroup(launcher):
     answer = launcher.spawn(["/bin/sleep", "100"])
     assert answer.error == 0, answer
     os.kill(answer.pid, 0)  # it runs, as a host process
-    cgroup = f"/sys/fs/cgroup/pids/hearth/sandbox-{answer.uid}"
-    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
-        cgroup = f"/sys/fs/cgroup/hearth/sandbox-{answer.uid}"
+    cgroup = sandbox_cgroup(launcher, answer.uid)
     assert os.path.isdir(cgroup)
     killed = launcher.request(KILL, struct.pack("<Q", answer.id))
     assert killed.error == 0, killed
@@ -122,9 +131,11 @@ def test_limits_of_a_running_sandbox_change_within_bounds_only(launcher):
     assert answer.error == 0, answer
     ok = launcher.request(SET_LIMITS, struct.pack("<QQII", answer.id, 128 << 20, 32, 500))
     assert ok.error == 0, ok
-    memory = f"/sys/fs/cgroup/memory/hearth/sandbox-{answer.uid}/memory.limit_in_bytes"
-    if os.path.exists(memory):
-        assert int(open(memory).read()) == 128 << 20
+    group = sandbox_cgroup(launcher, answer.uid, "memory")
+    memory = f"{group}/memory.limit_in_bytes"
+    if not os.path.exists(memory):
+        memory = f"{group}/memory.max"
+    assert int(open(memory).read()) == 128 << 20
     refused(launcher, launcher.request(SET_LIMITS, struct.pack("<QQII", answer.id, 1 << 40, 32, 500)), says="memory")
     refused(launcher, launcher.request(SET_LIMITS, struct.pack("<QQII", answer.id, 128 << 20, 100000, 500)), says="pids")
     refused(launcher, launcher.request(SET_LIMITS, struct.pack("<QQII", answer.id, 128 << 20, 32, 0)), says="millicpu")

@@ -13,7 +13,8 @@ from hearth import HEARTHD, PROFILES, RUNTIMES, create_function, create_runtime,
 
 
 def ps(*args):
-    return subprocess.run(["ps", *args], capture_output=True, text=True).stdout.split("\n")
+    # -ww: piped, ps may cut args at the terminal width, which hides a long build path's end.
+    return subprocess.run(["ps", "-ww", *args], capture_output=True, text=True).stdout.split("\n")
 
 
 def status_field(pid, name):

@@ -16,11 +16,18 @@ public struct APIServer: Sendable {
         public var tcp: (host: String, port: Int)?
         /// Require tokens on TCP; false only for development (`--no-auth`).
         public var authEnabled: Bool
+        /// The group given to the Unix socket bound here (nil: the daemon's own).
+        public var unixSocketGroup: gid_t?
+        /// Listening sockets bound by someone else (systemd's socket activation), served as
+        /// they are: each connection's face (trusted Unix or TCP) is told by its address family.
+        public var boundSockets: [Int32]
 
-        public init(unixSocket: String?, tcp: (host: String, port: Int)?, authEnabled: Bool) {
+        public init(unixSocket: String?, tcp: (host: String, port: Int)?, authEnabled: Bool, unixSocketGroup: gid_t? = nil, boundSockets: [Int32] = []) {
             self.unixSocket = unixSocket
             self.tcp = tcp
             self.authEnabled = authEnabled
+            self.unixSocketGroup = unixSocketGroup
+            self.boundSockets = boundSockets
         }
     }
 
@@ -57,13 +64,23 @@ public struct APIServer: Sendable {
     public func services(onListening: @escaping @Sendable (String) async -> Void) throws -> [any Service] {
         let responder = makeRouter().buildResponder()
         var services: [any Service] = []
+        for descriptor in listeners.boundSockets {
+            services.append(BoundSocketServer(descriptor: descriptor, responder: responder, onServerRunning: { channel in
+                await onListening(Self.describe(channel.localAddress))
+            }, logger: logger))
+        }
         if let path = listeners.unixSocket {
             try UnixSocketFile.prepare(path)
             services.append(Application(
                 responder: responder,
                 configuration: .init(address: .unixDomainSocket(path: path), serverName: "hearthd"),
-                onServerRunning: { _ in
+                onServerRunning: { [logger, group = listeners.unixSocketGroup] _ in
                     // The file mode is the gate to the trusted socket: owner and group only.
+                    if let group, chown(path, uid_t.max, group) != 0 {
+                        logger.error("cannot give the Unix socket its group", metadata: [
+                            "path": "\(path)", "gid": "\(group)", "error": "\(String(cString: strerror(errno)))",
+                        ])
+                    }
                     chmod(path, 0o660)
                     await onListening("unix:\(path)")
                 },
@@ -82,5 +99,15 @@ public struct APIServer: Sendable {
             ))
         }
         return services
+    }
+
+    /// A listener's address as the daemon reports it: `unix:/path` or `http://host:port`.
+    static func describe(_ address: SocketAddress?) -> String {
+        switch address {
+        case .unixDomainSocket?: return "unix:\(address?.pathname ?? "?")"
+        case .v6?: return "http://[\(address?.ipAddress ?? "?")]:\(address?.port ?? 0)"
+        case let address?: return "http://\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+        case nil: return "an unknown address"
+        }
     }
 }

@@ -67,6 +67,8 @@ public struct InvocationResult: Sendable {
         case crashed
         /// Stopped on request (the execution was deleted).
         case cancelled
+        /// Stopped because hearthd was stopping and its drain time ran out.
+        case interrupted
         case protocolError = "protocol_error"
     }
 
@@ -101,6 +103,8 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Too many calls already wait for this function.
     case queueFull(waiting: Int)
     case codeUnavailable(String)
+    /// hearthd is stopping: no call starts any more (for async ones: not after SIGTERM).
+    case stopping
 
     public var description: String {
         switch self {
@@ -109,6 +113,7 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible {
         case .workerStartFailed(let reason): return "a worker could not start: \(reason)"
         case .queueFull(let waiting): return "too many calls are waiting for this function (\(waiting)); retry later"
         case .codeUnavailable(let reason): return "the function's code could not be read: \(reason)"
+        case .stopping: return "hearthd is stopping: the call did not start"
         }
     }
 }

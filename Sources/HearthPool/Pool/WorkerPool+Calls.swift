@@ -10,12 +10,20 @@ extension WorkerPool {
     public func invoke(_ request: InvocationRequest) async throws -> InvocationResult {
         let (worker, cold) = try await acquire(request)
         worker.executionID = request.executionID
+        inCall[ObjectIdentifier(worker)] = worker
+        defer { inCall[ObjectIdentifier(worker)] = nil }
         await request.onStart?()
         let log = request.log ?? LogCapture(limit: settings.logLimit)
         var result = try await call(worker, cold: cold, request, log: log)
-        if worker.cancelled {
+        switch worker.interruption {
+        case .cancelled?:
             result.failure = .cancelled
             result.output = .string("Function execution was stopped: the execution was deleted.")
+        case .drainEnded(let seconds)? where !result.succeeded:
+            result.failure = .interrupted
+            result.output = .string("Function execution was stopped: hearthd was stopping and its drain time (drain_seconds: \(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)) s) ran out before the call ended.")
+        case .drainEnded?, nil:
+            break
         }
         return result
     }
@@ -24,7 +32,7 @@ extension WorkerPool {
     public func cancel(executionID: String) async -> Bool {
         let running = functions.values.lazy.flatMap(\.workers).first { $0.executionID == executionID }
         guard let worker = running else { return false }
-        worker.cancelled = true
+        worker.interruption = .cancelled
         await worker.stop()
         return true
     }
@@ -113,6 +121,8 @@ extension WorkerPool {
     func acquire(_ request: InvocationRequest) async throws -> (Worker, cold: Bool) {
         let key = request.key
         while true {
+            // A stopping daemon starts no async call: its execution stays for the next start.
+            if phase == .stopped || (phase == .draining && request.background) { throw PoolError.stopping }
             guard runtimes[request.runtimeID] != nil else { throw PoolError.unknownRuntime(request.runtimeID) }
             var state = functions[key] ?? FunctionState(runtimeID: request.runtimeID)
             if let worker = state.idle.popLast() {

@@ -4,7 +4,7 @@ import HearthSandbox
 import Logging
 
 /// A function version's workers as the API sees them: listed, scaled, detached, expired,
-/// and everything stopped at shutdown.
+/// and expired.
 extension WorkerPool {
     public func workers(functionID: String, version: Int?) -> [WorkerInfo] {
         functions.filter { $0.key.functionID == functionID && (version == nil || $0.key.version == version) }
@@ -56,18 +56,6 @@ extension WorkerPool {
             for worker in expired { forget(worker, key: key) }
             retire(expired)
             logger.info("idle workers retired", metadata: ["function": "\(key)", "count": "\(expired.count)"])
-        }
-    }
-
-    /// Stops everything (daemon shutdown).
-    public func shutdown() async {
-        var all: [Worker] = []
-        for state in runtimes.values { all += state.generic }
-        for state in functions.values { all += state.workers }
-        runtimes = [:]
-        functions = [:]
-        await withTaskGroup(of: Void.self) { group in
-            for worker in all { group.addTask { await worker.stop() } }
         }
     }
 }

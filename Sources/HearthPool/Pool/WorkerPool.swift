@@ -49,6 +49,17 @@ public actor WorkerPool {
     var runtimes: [String: RuntimeState] = [:]
     var functions: [FunctionKey: FunctionState] = [:]
     var nextWorkerNumber = 0
+    var phase = Phase.serving
+    /// Workers being started, by number: a stop cancels them and waits for them to be gone.
+    var starts: [Int: Task<Void, Never>] = [:]
+    /// Every worker running a call, detached or not: the drain's end stops them all.
+    var inCall: [ObjectIdentifier: Worker] = [:]
+
+    /// A stop in three steps (WorkerPool+Stop): serving; draining (SIGTERM: running calls go
+    /// on, calls waiting to respond may still start, async calls no longer do); stopped.
+    enum Phase {
+        case serving, draining, stopped
+    }
 
     /// The compiled seccomp profiles: `trusted` runtimes' and the stricter `untrusted` one.
     public struct Profiles: Sendable {
@@ -78,6 +89,7 @@ public actor WorkerPool {
     /// Starts (or restarts) a runtime's pool and returns once `capacity` workers are warm.
     /// Throws `runtimeUnavailable` with the reason if the first worker cannot start.
     public func warm(_ template: WorkerTemplate) async throws {
+        guard phase != .stopped else { throw PoolError.stopping }
         if var state = runtimes[template.runtimeID] {
             retire(state.generic)
             state.template = template
@@ -148,26 +160,34 @@ public actor WorkerPool {
 
     /// Starts generic workers in the background until the runtime has `capacity` of them.
     func refill(_ runtimeID: String) {
-        guard let state = runtimes[runtimeID] else { return }
+        guard phase != .stopped, let state = runtimes[runtimeID] else { return }
         var missing = settings.capacity - state.generic.count - state.starting
         while missing > 0 {
             if totalWorkers >= settings.maxWorkers && !evictLeastRecentlyUsed() { break }
             missing -= 1
             runtimes[runtimeID]?.starting += 1
             nextWorkerNumber += 1
-            let id = "\(state.template.runtimeName)-\(nextWorkerNumber)"
+            let number = nextWorkerNumber
+            let id = "\(state.template.runtimeName)-\(number)"
             let (template, generation) = (state.template, state.generation)
-            Task { await self.started(id: id, template: template, generation: generation) }
+            // Registered before the task can run: it needs this actor, which is busy here.
+            starts[number] = Task { await self.started(number: number, id: id, template: template, generation: generation) }
         }
     }
 
-    func started(id: String, template: WorkerTemplate, generation: Int) async {
+    func started(number: Int, id: String, template: WorkerTemplate, generation: Int) async {
+        defer { starts[number] = nil }
         let result: Result<Worker, any Error>
         do {
             let profile = template.trusted ? profiles.trusted : profiles.untrusted
             result = .success(try await Worker.start(id: id, template: template, sandbox: sandbox, profile: profile, settings: settings))
         } catch {
             result = .failure(error)
+        }
+        guard phase != .stopped else {
+            // Came back after the stop: killed now, and waited for, so the stop leaves nothing.
+            if case .success(let worker) = result { await worker.stop() }
+            return
         }
         guard runtimes[template.runtimeID]?.generation == generation else {
             // The runtime was removed or re-warmed with another template meanwhile.

@@ -24,8 +24,15 @@ public final class Worker: @unchecked Sendable {
     var busy = false
     /// The execution it is running, while it runs one.
     var executionID: String?
-    /// Set when that execution is stopped on request, so its end is not taken for a crash.
-    var cancelled = false
+    /// Set when that execution is stopped on purpose, so that its end is not taken for a crash.
+    var interruption: Interruption?
+
+    enum Interruption {
+        /// The execution was deleted.
+        case cancelled
+        /// hearthd was stopping and the drain time (seconds) ran out.
+        case drainEnded(seconds: Double)
+    }
 
     init(id: String, runtimeID: String, descriptors: Bool, process: SandboxedProcess, channel: WorkerChannel) {
         self.id = id
@@ -72,15 +79,28 @@ public final class Worker: @unchecked Sendable {
         }
         let channel: WorkerChannel
         do {
+            // The pool stopped while the sandbox was being made (the spawn itself cannot be
+            // interrupted): it is killed as soon as it is there.
+            try Task.checkCancellation()
             channel = try WorkerChannel(control: control[0], output: output[0])
         } catch {
+            if error is CancellationError { close(control[0]); close(output[0]) }
             process.kill()
             _ = await process.reap()
-            throw error
+            throw error is CancellationError ? PoolError.stopping : error
         }
         let worker = Worker(id: id, runtimeID: template.runtimeID, descriptors: template.descriptors, process: process, channel: channel)
         let log = LogCapture(limit: 16 << 10)
-        let hello = await worker.channel.exchange(nil, deadline: .now + .seconds(settings.startTimeout), log: log)
+        // A stop does not wait for a slow runtime's hello: closing the channel ends the wait.
+        let hello = await withTaskCancellationHandler {
+            await worker.channel.exchange(nil, deadline: .now + .seconds(settings.startTimeout), log: log)
+        } onCancel: {
+            channel.close()
+        }
+        if Task.isCancelled {
+            await worker.stop()
+            throw PoolError.stopping
+        }
         guard case .frame(let frame) = hello, frame.type == "hello" else {
             let exit = await worker.stop(grace: hello.isClosed ? Worker.exitGrace : nil)
             let said = log.text.trimmingCharacters(in: .whitespacesAndNewlines)

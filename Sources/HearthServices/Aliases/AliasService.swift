@@ -49,7 +49,7 @@ public struct AliasService: Sendable {
             description: draft.description, projectID: caller.projectID, createdAt: Date()
         )
         try await Self.refusingDuplicates { try await store.insertAlias(alias) }
-        logger.info("alias created", metadata: ["alias": "\(name)", "function": "\(functionID)", "version": "\(target.version)"])
+        logger.info("alias created", metadata: ["alias": "\(name)", "function_id": "\(functionID)", "version": "\(target.version)"])
         return alias
     }
 

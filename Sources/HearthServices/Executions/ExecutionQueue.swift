@@ -25,6 +25,9 @@ actor ExecutionQueue {
     private let start: @Sendable (String) async -> Void
     private var waiting: [String: [Entry]] = [:]
     private var running: [String: Int] = [:]
+    /// Set when the daemon stops: nothing more starts; what waits stays in the store.
+    private var stopped = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// `start` runs one execution to its end.
     init(perFunction: Int, start: @escaping @Sendable (String) async -> Void) {
@@ -48,8 +51,30 @@ actor ExecutionQueue {
         return false
     }
 
+    /// Starts nothing more (the rows of what still waits are run by the next start).
+    func stop() {
+        stopped = true
+    }
+
+    /// Returns once no execution the queue started is running any more, or after `limit` (one
+    /// may be pausing between retries for longer than a stop can wait).
+    func idle(within limit: Duration) async {
+        guard !running.isEmpty else { return }
+        let timer = Task {
+            try await Task.sleep(for: limit)
+            releaseIdleWaiters()
+        }
+        await withCheckedContinuation { idleWaiters.append($0) }
+        timer.cancel()
+    }
+
+    private func releaseIdleWaiters() {
+        for waiter in idleWaiters { waiter.resume() }
+        idleWaiters = []
+    }
+
     private func dispatch(_ lane: String) {
-        while running[lane, default: 0] < perFunction, var entries = waiting[lane], !entries.isEmpty {
+        while !stopped, running[lane, default: 0] < perFunction, var entries = waiting[lane], !entries.isEmpty {
             let entry = entries.removeFirst()
             waiting[lane] = entries.isEmpty ? nil : entries
             running[lane, default: 0] += 1
@@ -64,5 +89,6 @@ actor ExecutionQueue {
         running[lane, default: 1] -= 1
         if running[lane] == 0 { running[lane] = nil }
         dispatch(lane)
+        if running.isEmpty { releaseIdleWaiters() }
     }
 }

@@ -21,7 +21,7 @@ extension ExecutionService {
                 attempts = attempt
                 verdict = await hook.afterAttempt(execution, attempt: attempt, ending: ending)
                 if case .retry = verdict {
-                    logger.info("execution retried", metadata: ["execution": "\(execution.id)", "attempt": "\(attempt)", "failure": "\(ending.failure?.rawValue ?? "-")"])
+                    logger.info("execution retried", metadata: ["execution_id": "\(execution.id)", "function_id": "\(execution.functionID)", "attempt": "\(attempt)", "failure": "\(ending.failure?.rawValue ?? "-")"])
                     attempt += 1
                 }
             }

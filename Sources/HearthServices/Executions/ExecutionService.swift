@@ -72,8 +72,10 @@ public struct ExecutionService: Sendable {
             request.background = true
             request.onStart = { [store] in try? await store.markExecutionStarted(id: id) }
             _ = try await run(execution, request)
+        } catch PoolError.stopping {
+            logger.info("async execution left queued for the next start: hearthd is stopping", metadata: ["execution": "\(id)"])
         } catch {
-            logger.error("queued execution could not run", metadata: ["execution": "\(id)", "error": "\(error)"])
+            logger.error("queued execution could not run", metadata: ["execution_id": "\(id)", "error": "\(error)"])
         }
     }
 
@@ -107,6 +109,9 @@ public struct ExecutionService: Sendable {
             result = .object(members)
             log = outcome.log
             failure = outcome.failure
+        } catch PoolError.stopping where !execution.sync {
+            // It never reached a worker: its row stays queued, for `requeuePending`.
+            throw PoolError.stopping
         } catch PoolError.queueFull(let waiting) where execution.sync {
             // The caller has no record yet: refuse the call and keep nothing.
             try? await store.deleteExecution(id: execution.id)
@@ -114,7 +119,7 @@ public struct ExecutionService: Sendable {
         } catch {
             status = .error
             result = .object(["output": .string("Function execution failed: \((error as? PoolError)?.description ?? "\(error)")"), "duration": .double(0)])
-            logger.error("execution could not run", metadata: ["execution": "\(execution.id)", "error": "\(error)"])
+            logger.error("execution could not run", metadata: ["execution_id": "\(execution.id)", "function_id": "\(execution.functionID)", "error": "\(error)"])
         }
         return AttemptEnding(status: status, result: result, log: log, failure: failure)
     }

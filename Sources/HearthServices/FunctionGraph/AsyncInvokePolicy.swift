@@ -60,7 +60,7 @@ struct AsyncInvokePolicy: ExecutionAttemptHook {
             let chain = (execution.destinationChain ?? []) + [execution.functionID]
             if let refusal = DestinationCycles.refusal(chain: chain, next: target.function.id) {
                 logger.warning("destination not invoked", metadata: [
-                    "execution": "\(execution.id)", "destination_function": "\(target.function.id)", "reason": "\(refusal)",
+                    "execution_id": "\(execution.id)", "destination_function": "\(target.function.id)", "reason": "\(refusal)",
                 ])
                 return
             }
@@ -68,9 +68,9 @@ struct AsyncInvokePolicy: ExecutionAttemptHook {
             var draft = ExecutionDraft(functionID: target.function.id, functionVersion: target.version, input: payload, sync: false)
             draft.destinationChain = chain
             let started = try await executions.create(draft, by: Caller(projectID: execution.projectID, isAdmin: false))
-            logger.info("destination invoked", metadata: ["execution": "\(execution.id)", "destination": "\(started.id)", "on": "\(succeeded ? "success" : "failure")"])
+            logger.info("destination invoked", metadata: ["execution_id": "\(execution.id)", "destination": "\(started.id)", "on": "\(succeeded ? "success" : "failure")"])
         } catch {
-            logger.error("destination could not be invoked", metadata: ["execution": "\(execution.id)", "error": "\(error)"])
+            logger.error("destination could not be invoked", metadata: ["execution_id": "\(execution.id)", "error": "\(error)"])
         }
     }
 

@@ -45,7 +45,7 @@ public struct FunctionGraphVersions: Sendable {
             _ = try? await store.deleteVersion(functionID: head.function.id, number: version.versionNumber)
             throw FunctionGraphError(.conflict, "FSS.1062", "The version '\(name)' already exists.")
         }
-        logger.info("function version published", metadata: ["function": "\(head.function.id)", "version": "\(version.versionNumber)", "name": "\(name)"])
+        logger.info("function version published", metadata: ["function_id": "\(head.function.id)", "version": "\(version.versionNumber)", "name": "\(name)"])
         guard let resolved = try await functions.version(version.versionNumber, of: head) else { throw FunctionGraphError.versionNotFound(name) }
         return try await functions.view(resolved)
     }

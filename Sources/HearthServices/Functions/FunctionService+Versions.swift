@@ -10,7 +10,7 @@ extension FunctionService {
         _ = try await owned(id: id, by: caller)
         switch try await store.createVersion(functionID: id, description: description, maxVersions: settings.maxVersions) {
         case .created(let version):
-            logger.info("function version created", metadata: ["function": "\(id)", "version": "\(version.versionNumber)"])
+            logger.info("function version created", metadata: ["function_id": "\(id)", "version": "\(version.versionNumber)"])
             return version
         case .functionMissing:
             throw ServiceError.notFound("Function not found [id=\(id)]")
@@ -42,7 +42,7 @@ extension FunctionService {
         do {
             return try store.packages.read(functionID: id, md5: version.packageMD5)
         } catch {
-            logger.error("package file missing", metadata: ["function": "\(id)", "version": "\(number)", "error": "\(error)"])
+            logger.error("package file missing", metadata: ["function_id": "\(id)", "version": "\(number)", "error": "\(error)"])
             throw ServiceError.notFound("Storage file not found for version \(number) of function \(id).")
         }
     }
@@ -58,7 +58,7 @@ extension FunctionService {
         try await store.deleteVersion(functionID: id, number: number)
         await pool?.detach(functionID: id, version: number)
         store.packages.prune(functionID: id, keep: try await store.packageMD5sInUse(functionID: id))
-        logger.info("function version deleted", metadata: ["function": "\(id)", "version": "\(number)"])
+        logger.info("function version deleted", metadata: ["function_id": "\(id)", "version": "\(number)"])
     }
 
     static func versionNotFound(_ id: String, _ number: Int) -> ServiceError {

@@ -40,7 +40,7 @@ extension FunctionService {
         guard let pool else { return }
         let request = invocation(of: function, version: version, executionID: "scale-up", input: nil, positional: false)
         let added = await pool.scaleUp(request, count: count)
-        logger.info("function scaled up", metadata: ["function": "\(id)", "requested": "\(count)", "added": "\(added)"])
+        logger.info("function scaled up", metadata: ["function_id": "\(id)", "requested": "\(count)", "added": "\(added)"])
     }
 
     /// Retires up to `count` idle workers of a version, always keeping one (admin).

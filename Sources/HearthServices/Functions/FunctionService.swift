@@ -62,7 +62,7 @@ public struct FunctionService: Sendable {
             store.packages.prune(functionID: function.id, keep: [])
             throw ServiceError.notFound("Runtime not found [id=\(runtimeID)]")
         }
-        logger.info("function created", metadata: ["function": "\(function.id)", "runtime": "\(runtime.id)"])
+        logger.info("function created", metadata: ["function_id": "\(function.id)", "runtime": "\(runtime.id)"])
         return function
     }
 
@@ -95,7 +95,7 @@ public struct FunctionService: Sendable {
         do {
             return try store.packages.read(functionID: function.id, md5: function.packageMD5)
         } catch {
-            logger.error("package file missing", metadata: ["function": "\(id)", "error": "\(error)"])
+            logger.error("package file missing", metadata: ["function_id": "\(id)", "error": "\(error)"])
             throw ServiceError.notFound("Storage file not found for function \(id).")
         }
     }
@@ -143,7 +143,7 @@ public struct FunctionService: Sendable {
             // versions keep their package but share the entry, which their workers have loaded.
             await pool?.detach(functionID: id, version: function.entry != entryBefore ? nil : 0)
         }
-        logger.info("function updated", metadata: ["function": "\(id)", "new_package": "\(newPackage != nil)"])
+        logger.info("function updated", metadata: ["function_id": "\(id)", "new_package": "\(newPackage != nil)"])
         return function
     }
 
@@ -163,7 +163,7 @@ public struct FunctionService: Sendable {
         }
         store.packages.prune(functionID: id, keep: [])
         await pool?.detach(functionID: id, version: nil)
-        logger.info("function deleted", metadata: ["function": "\(id)"])
+        logger.info("function deleted", metadata: ["function_id": "\(id)"])
     }
 
     /// A function the caller's project owns; others' are invisible for changes (404), even to admins.

@@ -75,7 +75,7 @@ public struct JobScheduler: Sendable {
         )
         do {
             let execution = try await executions.create(draft, by: Caller(projectID: job.projectID, isAdmin: false))
-            logger.info("job fired", metadata: ["job": "\(job.id)", "execution": "\(execution.id)"])
+            logger.info("job fired", metadata: ["job": "\(job.id)", "execution_id": "\(execution.id)"])
         } catch {
             logger.warning("job fired but its execution could not be created", metadata: ["job": "\(job.id)", "error": "\(error)"])
         }

@@ -133,6 +133,9 @@ public struct RuntimeService: Sendable {
                     )
                     do {
                         try await pool.warm(template)
+                    } catch PoolError.stopping {
+                        // Left as it is: the next start provisions it again.
+                        return
                     } catch {
                         return try await markUnavailable(id, reason: (error as? PoolError)?.description ?? "\(error)")
                     }

@@ -3,10 +3,10 @@ import HearthCore
 
 /// The optional JSON config file. Keys mirror the flags with underscores:
 ///
-///     {"data_dir": "/var/lib/hearth", "unix": "/run/hearth/hearth.sock", "tcp": "127.0.0.1:7070",
+///     {"data_dir": "/var/lib/hearth", "unix": "/run/hearth/hearth.sock", "socket_group": "hearth", "tcp": "127.0.0.1:7070",
 ///      "auth": true, "runtimes_dir": "/usr/share/hearth/runtimes", "max_package_size": 52428800,
 ///      "log_level": "info", "profiles_dir": "/usr/share/hearth/sandbox-profiles",
-///      "public_url": "https://faas.example.org", "max_versions": 10,
+///      "public_url": "https://faas.example.org", "max_versions": 10, "drain_seconds": 20,
 ///      "pool": {"capacity": 3, "max_workers": 64, "workers_per_function": 4, "queue_per_function": 64, "idle_ttl": 3600},
 ///      "limits": {"cpu": "100:100:300", "memory": "33554432:33554432:134217728", "timeout": "1:5:300"}}
 ///
@@ -14,6 +14,7 @@ import HearthCore
 struct ConfigFile {
     var dataDir: String?
     var unix: String?
+    var socketGroup: String?
     var tcp: String?
     var auth: Bool?
     var runtimesDir: String?
@@ -30,10 +31,12 @@ struct ConfigFile {
     var idleTTL: Double?
     var publicURL: String?
     var maxVersions: Int?
+    var drainSeconds: Double?
 
     static let keys: Set<String> = [
+        "drain_seconds",
         "data_dir", "unix", "tcp", "auth", "runtimes_dir", "profiles_dir", "max_package_size", "log_level", "limits", "pool",
-        "public_url", "max_versions",
+        "public_url", "max_versions", "socket_group",
     ]
     static let poolKeys: Set<String> = ["capacity", "max_workers", "workers_per_function", "queue_per_function", "idle_ttl"]
     static let limitKeys: Set<String> = ["cpu", "memory", "timeout"]
@@ -57,6 +60,7 @@ struct ConfigFile {
         }
         dataDir = try string("data_dir")
         unix = try string("unix")
+        socketGroup = try string("socket_group")
         tcp = try string("tcp")
         runtimesDir = try string("runtimes_dir")
         logLevel = try string("log_level")
@@ -76,6 +80,12 @@ struct ConfigFile {
         profilesDir = try string("profiles_dir")
         publicURL = try string("public_url")
         maxVersions = try integer("max_versions")
+        switch json["drain_seconds"] {
+        case nil, .null?: drainSeconds = nil
+        case .int(let i)?: drainSeconds = Double(i)
+        case .double(let d)?: drainSeconds = d
+        case let other?: throw ConfigError("\(path): \"drain_seconds\" must be a number of seconds, not a \(other.typeName)")
+        }
         if let pool = json["pool"], !pool.isNull {
             guard let entries = pool.objectMembers else { throw ConfigError("\(path): \"pool\" must be an object") }
             for entry in entries where !Self.poolKeys.contains(entry.key) {

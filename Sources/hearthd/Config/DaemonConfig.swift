@@ -12,6 +12,8 @@ import Glibc
 struct DaemonConfig {
     var dataDirectory: URL
     var unixSocket: String?
+    /// The group given to a Unix socket hearthd binds itself, by name and id.
+    var socketGroup: (name: String, gid: gid_t)?
     var tcp: (host: String, port: Int)?
     var authEnabled: Bool
     var runtimesDirectory: URL
@@ -24,6 +26,8 @@ struct DaemonConfig {
     var logLevel: Logger.Level
     var publicURL: String?
     var maxVersions: Int
+    /// Seconds a stop lets running calls finish (Daemon+Stop).
+    var drainSeconds: Double
 
     /// Root, or the daemon's user a root phase re-exec'd (it hands the launcher over in the
     /// environment): the defaults, data in /var/lib/hearth and the socket in /run/hearth, are
@@ -35,6 +39,7 @@ struct DaemonConfig {
         configFile = options.config
         dataDirectory = Self.dataDirectory(options.dataDir ?? file.dataDir)
         unixSocket = try Self.unixSocket(options.unix ?? file.unix, dataDirectory: dataDirectory)
+        socketGroup = try Self.group(options.socketGroup ?? file.socketGroup)
         tcp = try Self.tcp(options.tcp ?? file.tcp ?? "127.0.0.1:7070")
         authEnabled = options.noAuth ? false : (file.auth ?? true)
         runtimesDirectory = Self.installedDirectory("runtimes", given: options.runtimesDir ?? file.runtimesDir)
@@ -63,6 +68,8 @@ struct DaemonConfig {
         }
         maxVersions = options.maxVersions ?? file.maxVersions ?? 10
         guard maxVersions >= 1 else { throw ConfigError("max_versions must be at least 1") }
+        drainSeconds = options.drainSeconds ?? file.drainSeconds ?? 20
+        guard drainSeconds >= 0, drainSeconds.isFinite else { throw ConfigError("drain_seconds must be 0 or more seconds, got \(drainSeconds)") }
         let level = options.logLevel ?? file.logLevel ?? "info"
         guard let logLevel = Logger.Level(rawValue: level) else { throw ConfigError("unknown log level '\(level)'") }
         self.logLevel = logLevel
@@ -85,6 +92,14 @@ struct DaemonConfig {
             return URL(fileURLWithPath: path).standardizedFileURL.path
         case nil: return isRoot ? "/run/hearth/hearth.sock" : dataDirectory.appendingPathComponent("hearth.sock").path
         }
+    }
+
+    /// A group that exists, given by name or number.
+    static func group(_ given: String?) throws(ConfigError) -> (name: String, gid: gid_t)? {
+        guard let given else { return nil }
+        if let entry = getgrnam(given) { return (given, entry.pointee.gr_gid) }
+        if let gid = gid_t(given), let entry = getgrgid(gid) { return (String(cString: entry.pointee.gr_name), gid) }
+        throw ConfigError("socket_group '\(given)' is not a group on this system (make it with `groupadd \(given)`, or name an existing one)")
     }
 
     static func tcp(_ given: String) throws(ConfigError) -> (host: String, port: Int)? {

@@ -11,6 +11,9 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Unix socket path, or 'none' (default: /run/hearth/hearth.sock as root, <data-dir>/hearth.sock otherwise). Trusted: callers are admin.", valueName: "path"))
     var unix: String?
 
+    @Option(help: ArgumentHelp("Group given to the Unix socket hearthd binds itself (mode 0660): its members may use the trusted socket (default: the daemon's own group).", valueName: "group"))
+    var socketGroup: String?
+
     @Option(help: ArgumentHelp("TCP address HOST:PORT, or 'none' (default: 127.0.0.1:7070). Port 0 picks a free port. Requires X-Auth-Token.", valueName: "host:port"))
     var tcp: String?
 
@@ -55,6 +58,9 @@ struct DaemonOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Versions one function may have at once (default: 10).", valueName: "n"))
     var maxVersions: Int?
+
+    @Option(help: ArgumentHelp("Seconds SIGTERM lets running calls finish before they are stopped; 0 stops them at once (default: 20, below the unit's TimeoutStopSec=30).", valueName: "seconds"))
+    var drainSeconds: Double?
 
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default: info).", valueName: "level"))
     var logLevel: String?
