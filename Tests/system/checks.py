@@ -147,8 +147,12 @@ def sandboxes():
 
 
 def read(path):
-    with open(path) as f:
-        return f.read().strip()
+    """A cgroup or /proc file; a sandbox's group may go between listing and reading."""
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return "(gone)"
 
 
 def worker_pids():
@@ -314,8 +318,8 @@ def cgroup_limits():
         memory, cpu, pids_max = read(f"{path}/memory.max"), read(f"{path}/cpu.max"), read(f"{path}/pids.max")
         seen.append(f"{os.path.basename(path)}: memory.max={memory} cpu.max={cpu} pids.max={pids_max}"
                     f"{' (new)' if path not in before else ''}")
-        quota, period = cpu.split()
-        if memory == "50331648" and quota != "max" and abs(int(quota) / int(period) - 0.15) < 0.001:
+        quota, _, period = cpu.partition(" ")
+        if memory == "50331648" and quota.isdigit() and abs(int(quota) / int(period) - 0.15) < 0.001:
             expect(pids_max != "max", f"pids.max is max in {path}")
             return seen[-1]
     raise Failed("no sandbox with memory.max=50331648 and cpu.max 15% for a function of "
@@ -513,8 +517,9 @@ def remove_purge():
     expect(status == 0, f"apt-get remove exited {status}: {text[-1500:]}")
     # SQLite's -wal and -shm go away when the store is closed cleanly; the rest must stay.
     lasting = {name for name in data if not name.endswith(("-wal", "-shm"))}
-    expect(os.path.isdir("/var/lib/hearth") and lasting <= set(os.listdir("/var/lib/hearth")),
-           f"after remove /var/lib/hearth holds {os.listdir('/var/lib/hearth') if os.path.isdir('/var/lib/hearth') else 'nothing (gone)'}; before: {data}")
+    after = os.listdir("/var/lib/hearth") if os.path.isdir("/var/lib/hearth") else None
+    expect(after is not None and lasting <= set(after),
+           f"after remove /var/lib/hearth holds {after if after is not None else 'nothing (gone)'}; before: {data}")
     left = worker_pids() + [(p, a) for p, a in [(int(x.split(None, 1)[0]), x) for x in
                              out("ps", "-eo", "pid=,args=").splitlines()] if "hearthd" in a]
     expect(not left, f"processes after remove: {left}")
@@ -522,7 +527,8 @@ def remove_purge():
     expect(socket != "active", f"hearthd.socket is {socket} after remove")
     status, text = sh("apt-get", "purge", "-y", "hearth", timeout=180)
     expect(status == 0, f"apt-get purge exited {status}: {text[-1500:]}")
-    expect(not os.path.exists("/var/lib/hearth"), f"after purge /var/lib/hearth holds {os.listdir('/var/lib/hearth')}")
+    if os.path.exists("/var/lib/hearth"):
+        raise Failed(f"after purge /var/lib/hearth holds {os.listdir('/var/lib/hearth')}")
     return f"kept {len(data)} entries on remove ({', '.join(data)[:80]}); gone after purge"
 
 
