@@ -373,7 +373,11 @@ def pids_limit():
         if match and int(match.group(1)) > 0 and before.get(path) != text:
             events.append(f"{os.path.basename(path)} pids.max={read(path + '/pids.max')} {text}")
     total = len(out("ps", "-e", "-o", "pid=").splitlines())
-    expect(events or result["result_json"].get("error") == "resource",
+    # Bounded: refused forks counted by the cgroup, a call failed for its resources, or a call
+    # that stopped forking near pids.max (seen in the VM: 126 made under pids.max 128) and far
+    # below the 5000 it tried.
+    expect(events or result["result_json"].get("error") == "resource"
+           or (isinstance(made, int) and made <= 256),
            f"no sandbox recorded a pids.max refusal and the call said {result['result_json']}")
     expect(total < 1000, f"{total} processes on the machine after the fork bomb")
     return f"after {took:.1f}s: {result['result_json'].get('error') or made}; {'; '.join(events)[:200]}"
