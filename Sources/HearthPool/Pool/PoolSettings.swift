@@ -10,7 +10,9 @@ public struct PoolSettings: Sendable {
     public var maxWorkers: Int
     /// A specialised worker idle this long is retired (seconds).
     public var idleTTL: Double
-    /// How long a new worker may take to say hello (seconds).
+    /// How long a new worker may take to say hello (seconds). Generous: node's start-up takes
+    /// over 10 s on a slow or emulated edge box (seen in the system test's VM under load), and
+    /// a runtime whose first worker misses it is marked `error`.
     public var startTimeout: Double
     /// Limits of a generic worker before it is given a function.
     public var genericMemory: Int
@@ -23,7 +25,7 @@ public struct PoolSettings: Sendable {
 
     public init(
         capacity: Int = 3, perFunctionWorkers: Int = 4, perFunctionQueue: Int = 64, maxWorkers: Int = 64,
-        idleTTL: Double = 3600, startTimeout: Double = 10, genericMemory: Int = 134_217_728, pidsLimit: Int = 128,
+        idleTTL: Double = 3600, startTimeout: Double = 30, genericMemory: Int = 134_217_728, pidsLimit: Int = 128,
         openFiles: Int = 1024, tmpSize: Int = 64 << 20, codeSize: Int = 128 << 20, logLimit: Int = 1 << 20
     ) {
         self.capacity = capacity
