@@ -69,7 +69,13 @@ def no_other_sandboxes():
             os.rmdir(group)
         except OSError:
             pass
-    wait_for(lambda: not sandbox_processes() and not sandbox_cgroups(), timeout=20)
+    # An earlier module's daemon may still be reaping its workers (seen on a loaded machine in
+    # the whole suite's run): wait for them, and name what is left if they never go.
+    try:
+        wait_for(lambda: not sandbox_processes() and not sandbox_cgroups(), timeout=60)
+    except AssertionError:
+        raise AssertionError(f"sandboxes of another daemon still there: processes {sandbox_processes()}, "
+                             f"cgroups {sandbox_cgroups()}") from None
 
 
 def started(admin, execution_id):
