@@ -57,7 +57,7 @@ test: deps build venv unit fuzz-test integration
 # installed on first use, the VM image cached in /var/cache/hearth-vm).
 .PHONY: test-system
 test-system: deb
-	Tests/system/run.sh "$$(ls -t $(or $(DEB_DIR),.build-deb)/hearth_*_amd64.deb | head -1)"
+	Tests/system/run.sh "$(DEB_DIR)/hearth_$$(cat VERSION)_amd64.deb"
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
