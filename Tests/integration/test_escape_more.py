@@ -228,7 +228,7 @@ def test_a_submount_of_a_read_only_bind_is_read_only_too(runtimes_with_a_submoun
 
 
 SMUGGLER = r'''
-import json, os, socket, struct
+import errno, json, os, socket, struct, time
 def main(**kw):
     # Every byte of a well-formed result frame carries 250 descriptors: were the daemon to
     # receive them (recvmsg with room for control data), 20,000 would land in its table.
@@ -239,7 +239,16 @@ def main(**kw):
     rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("%di" % len(fds), *fds))]
     sent = 0
     for i in range(len(frame)):
-        sent += channel.sendmsg([frame[i:i + 1]], rights)
+        while True:
+            try:
+                sent += channel.sendmsg([frame[i:i + 1]], rights)
+                break
+            except OSError as error:
+                # ETOOMANYREFS: more descriptors in flight than the sender's nofile limit
+                # (1024) while the daemon has not read yet. Nothing was sent: wait and resend.
+                if error.errno != errno.ETOOMANYREFS:
+                    raise
+                time.sleep(0.002)
     return sent
 '''
 

@@ -62,17 +62,22 @@ def sandbox_cgroups():
 
 @pytest.fixture(autouse=True)
 def no_other_sandboxes():
-    """These tests count every sandbox on the host: none may be there before (empty groups a
-    killed launcher left elsewhere are removed; rmdir refuses a group with processes)."""
-    for group in sandbox_cgroups():
-        try:
-            os.rmdir(group)
-        except OSError:
-            pass
+    """These tests count every sandbox on the host: none may be there before. Empty groups a
+    killed launcher left elsewhere are removed here, as the next daemon's start would (rmdir
+    refuses a group with processes)."""
+    def gone():
+        for group in sandbox_cgroups():
+            try:
+                os.rmdir(group)
+            except OSError:
+                pass
+        return not sandbox_processes() and not sandbox_cgroups()
+
     # An earlier module's daemon may still be reaping its workers (seen on a loaded machine in
-    # the whole suite's run): wait for them, and name what is left if they never go.
+    # the whole suite's run), and a group empties only once its last process has gone, after
+    # the first rmdir was refused: retry until both are gone, and name what is left if not.
     try:
-        wait_for(lambda: not sandbox_processes() and not sandbox_cgroups(), timeout=60)
+        wait_for(gone, timeout=60)
     except AssertionError:
         raise AssertionError(f"sandboxes of another daemon still there: processes {sandbox_processes()}, "
                              f"cgroups {sandbox_cgroups()}") from None
