@@ -8,13 +8,14 @@ import Logging
 extension WorkerPool {
     /// Runs one call on a worker of its function version, specialising one if needed.
     public func invoke(_ request: InvocationRequest) async throws -> InvocationResult {
-        let (worker, cold) = try await acquire(request)
+        let acquired = try await acquire(request)
+        let worker = acquired.worker
         worker.executionID = request.executionID
-        inCall[ObjectIdentifier(worker)] = worker
-        defer { inCall[ObjectIdentifier(worker)] = nil }
+        inCall[acquired.number] = worker
+        defer { inCall[acquired.number] = nil }
         await request.onStart?()
         let log = request.log ?? LogCapture(limit: settings.logLimit)
-        var result = try await call(worker, cold: cold, request, log: log)
+        var result = try await call(acquired, request, log: log)
         switch worker.interruption {
         case .cancelled?:
             result.failure = .cancelled
@@ -30,16 +31,16 @@ extension WorkerPool {
 
     /// Stops the call running an execution by killing its worker; false if none runs it.
     public func cancel(executionID: String) async -> Bool {
-        let running = functions.values.lazy.flatMap(\.workers).first { $0.executionID == executionID }
-        guard let worker = running else { return false }
+        guard let worker = inCall.values.first(where: { $0.executionID == executionID }) else { return false }
         worker.interruption = .cancelled
         await worker.stop()
         return true
     }
 
-    private func call(_ worker: Worker, cold: Bool, _ request: InvocationRequest, log: LogCapture) async throws -> InvocationResult {
+    private func call(_ acquired: Acquired, _ request: InvocationRequest, log: LogCapture) async throws -> InvocationResult {
+        let (worker, cold) = (acquired.worker, acquired.cold)
         if cold {
-            if let failure = await load(worker, request, log: log) { return failure }
+            if let failure = await load(acquired, request, log: log) { return failure }
         }
         do {
             if worker.appliedLimits != request.limits {
@@ -47,7 +48,7 @@ extension WorkerPool {
                 worker.appliedLimits = request.limits
             }
         } catch {
-            await discard(worker, key: request.key)
+            await discard(acquired)
             throw PoolError.workerStartFailed("the function's limits could not be applied: \(error)")
         }
         // The timeout covers the call, not the specialisation before it.
@@ -74,7 +75,7 @@ extension WorkerPool {
                 }
                 (attachments, callOutput) = ([ends.write, stderrEnd], ends.read)
             } catch {
-                release(worker, key: request.key, healthy: true)
+                release(acquired, healthy: true)
                 throw error
             }
             fields.append(("fds", .int(2)))
@@ -86,7 +87,7 @@ extension WorkerPool {
         let elapsed = (ContinuousClock.now - started).seconds
         switch outcome {
         case .frame(let frame) where frame.type == "result":
-            release(worker, key: request.key, healthy: true)
+            release(acquired, healthy: true)
             let ok = frame.header["ok"] == .bool(true)
             let duration: Double
             switch frame.header["duration"] {
@@ -101,13 +102,13 @@ extension WorkerPool {
             // user is told what arrived. The worker is replaced.
             let what = outcome.violationDetail
             logger.warning("worker broke the protocol", metadata: ["worker": "\(worker.id)", "function": "\(request.key)", "problem": "\(what)"])
-            await discard(worker, key: request.key)
+            await discard(acquired)
             return InvocationResult(failure: .protocolError, output: .string("Function execution failed: the runtime broke its protocol (\(what))."), duration: elapsed, log: log.text, cold: cold, workerID: worker.id)
         case .timedOut:
-            await discard(worker, key: request.key)
+            await discard(acquired)
             return InvocationResult(failure: .timeout, output: .string("Function execution timeout."), duration: elapsed, log: log.text, cold: cold, workerID: worker.id)
         case .closed:
-            let exit = await discard(worker, key: request.key, ended: true)
+            let exit = await discard(acquired, ended: true)
             // Only a limit is "resource consumption"; an exit or a signal is said as what it was.
             let (failure, message): (InvocationResult.Failure, String) = exit.outOfMemory
                 ? (.outOfMemory, "Function execution failed because of too much resource consumption: out of memory (limit \(request.limits.memory) bytes).")
@@ -117,47 +118,27 @@ extension WorkerPool {
     }
 
     /// A worker for the call's function version: an idle one of its own, else a generic one
-    /// to specialise (cold), else a wait in the version's queue.
-    func acquire(_ request: InvocationRequest) async throws -> (Worker, cold: Bool) {
-        let key = request.key
-        while true {
-            // A stopping daemon starts no async call: its execution stays for the next start.
-            if phase == .stopped || (phase == .draining && request.background) { throw PoolError.stopping }
-            guard runtimes[request.runtimeID] != nil else { throw PoolError.unknownRuntime(request.runtimeID) }
-            var state = functions[key] ?? FunctionState(runtimeID: request.runtimeID)
-            if let worker = state.idle.popLast() {
-                worker.busy = true
-                functions[key] = state
-                return (worker, false)
-            }
-            if state.workers.count < settings.perFunctionWorkers, let worker = takeGeneric(for: key, runtimeID: request.runtimeID) {
-                return (worker, true)
-            }
-            if let error = runtimes[request.runtimeID]?.lastError, runtimes[request.runtimeID]?.generic.isEmpty == true,
-                state.workers.isEmpty
-            {
-                throw PoolError.runtimeUnavailable(error)
-            }
-            // Background calls are already metered by their own queue (ExecutionQueue).
-            let waiting = state.waiters.count { !$0.background }
-            guard request.background || waiting < settings.perFunctionQueue else { throw PoolError.queueFull(waiting: waiting) }
-            refill(request.runtimeID)
-            await withCheckedContinuation { continuation in
-                state.waiters.append(Waiter(continuation: continuation, background: request.background))
-                functions[key] = state
-            }
+    /// to specialise (cold), else a wait in the version's queue (PoolState decides).
+    func acquire(_ request: InvocationRequest) async throws -> Acquired {
+        nextCall += 1
+        let call = nextCall
+        return try await withCheckedThrowingContinuation { continuation in
+            callers[call] = continuation
+            perform(.call(call, key: request.key, runtimeID: request.runtimeID, background: request.background))
         }
     }
 
     /// Specialises a worker; on failure the worker is discarded and the failure returned.
-    func load(_ worker: Worker, _ request: InvocationRequest, log: LogCapture) async -> InvocationResult? {
+    func load(_ acquired: Acquired, _ request: InvocationRequest, log: LogCapture) async -> InvocationResult? {
+        let worker = acquired.worker
         var header: [(key: String, value: JSONValue)] = [
             ("type", .string("load")), ("function_id", .string(request.key.functionID)), ("version", .int(Int64(request.key.version))),
         ]
         var blob: [UInt8] = []
         var attachments: [Int32] = []
         do {
-            let bundle = try request.code()
+            // Off the actor: reading a big package must not stall every other call.
+            let bundle = try await Self.readCode(request)
             header += [("entry", .string(bundle.entry)), ("convention", .string(bundle.convention))]
             if !bundle.environment.isEmpty {
                 header.append(("environment", .object(bundle.environment.map { (key: $0.name, value: .string($0.value)) })))
@@ -173,7 +154,7 @@ extension WorkerPool {
                 header.append(("files", .array(files)))
             }
         } catch {
-            release(worker, key: request.key, healthy: false)
+            release(acquired, healthy: false)
             return InvocationResult(failure: .loadFailed, output: .string("\(error)"), duration: 0, log: log.text, cold: true, workerID: worker.id)
         }
         let outcome = await worker.channel.exchange(
@@ -183,89 +164,28 @@ extension WorkerPool {
         if case .frame(let frame) = outcome, frame.type == "loaded", frame.header["ok"] == .bool(true) {
             return nil
         }
-        await discard(worker, key: request.key)
+        await discard(acquired)
         var message = "Function code could not be loaded."
         if case .frame(let frame) = outcome, let error = frame.header["error"]?.stringValue { message = error }
         return InvocationResult(failure: .loadFailed, output: .string(message), duration: 0, log: log.text, cold: true, workerID: worker.id)
     }
 
-    func release(_ worker: Worker, key: FunctionKey, healthy: Bool) {
-        worker.busy = false
-        worker.executionID = nil
-        worker.lastUsed = .now
-        // A worker detached while busy, or one that failed, is not listed any more: retire it.
-        guard healthy, functions[key]?.workers.contains(where: { $0 === worker }) == true else {
-            forget(worker, key: key)
-            retire([worker])
-            wakeOne(key)
-            return
-        }
-        functions[key]?.idle.append(worker)
-        wakeOne(key)
-        refillStarved()
+    nonisolated private static func readCode(_ request: InvocationRequest) async throws -> CodeBundle {
+        try request.code()
+    }
+
+    func release(_ acquired: Acquired, healthy: Bool) {
+        acquired.worker.executionID = nil
+        perform(.release(acquired.number, healthy: healthy, now: .now))
     }
 
     /// Kills a worker that must not be reused and waits for its exit status; `ended`: it
     /// was seen to end by itself (its socket closed), so its status is worth waiting for.
     @discardableResult
-    func discard(_ worker: Worker, key: FunctionKey, ended: Bool = false) async -> SandboxedProcess.Exit {
-        worker.executionID = nil
-        forget(worker, key: key)
-        wakeOne(key)
-        return await worker.stop(grace: ended ? Worker.exitGrace : nil)
-    }
-
-    func forget(_ worker: Worker, key: FunctionKey) {
-        functions[key]?.workers.removeAll { $0 === worker }
-        functions[key]?.idle.removeAll { $0 === worker }
-        if let state = functions[key], state.workers.isEmpty, state.waiters.isEmpty { functions[key] = nil }
-        refillStarved()
-    }
-
-    /// Calls may wait for a generic worker that `refill` could not start at the global cap.
-    /// Whenever room appears (a worker retired, or one idle that could be), try again.
-    func refillStarved() {
-        let starved = Set(functions.values.filter { !$0.waiters.isEmpty }.map(\.runtimeID))
-        for runtimeID in starved where runtimes[runtimeID]?.generic.isEmpty == true {
-            refill(runtimeID)
-        }
-    }
-
-    /// Wakes the first caller waiting on a response, else the first background call.
-    func wakeOne(_ key: FunctionKey) {
-        guard var state = functions[key], !state.waiters.isEmpty else { return }
-        let waiter = state.waiters.remove(at: state.waiters.firstIndex { !$0.background } ?? 0)
-        functions[key] = state
-        waiter.continuation.resume()
-    }
-
-    func wakeWaiters(runtimeID: String) {
-        for (key, state) in functions where state.runtimeID == runtimeID && !state.waiters.isEmpty {
-            functions[key]?.waiters = []
-            for waiter in state.waiters { waiter.continuation.resume() }
-        }
-    }
-
-    /// Kills workers in the background.
-    func retire(_ workers: [Worker]) {
-        for worker in workers {
-            Task { await worker.stop() }
-        }
-    }
-
-    /// Retires the least recently used idle specialised worker; false if there is none.
-    func evictLeastRecentlyUsed() -> Bool {
-        var oldest: (FunctionKey, Worker)?
-        for (key, state) in functions {
-            for worker in state.idle where oldest == nil || worker.lastUsed < oldest!.1.lastUsed {
-                oldest = (key, worker)
-            }
-        }
-        guard let (key, worker) = oldest else { return false }
-        functions[key]?.workers.removeAll { $0 === worker }
-        functions[key]?.idle.removeAll { $0 === worker }
-        retire([worker])
-        logger.info("worker evicted (global cap)", metadata: ["worker": "\(worker.id)", "function": "\(key)"])
-        return true
+    func discard(_ acquired: Acquired, ended: Bool = false) async -> SandboxedProcess.Exit {
+        acquired.worker.executionID = nil
+        live[acquired.number] = nil
+        perform(.discard(acquired.number))
+        return await acquired.worker.stop(grace: ended ? Worker.exitGrace : nil)
     }
 }

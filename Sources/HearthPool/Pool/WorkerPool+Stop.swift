@@ -13,15 +13,12 @@ import Logging
 ///    everyone waiting on the pool is resumed with `PoolError.stopping`.
 extension WorkerPool {
     public func beginDrain() {
-        guard phase == .serving else { return }
-        phase = .draining
-        wakeAllWaiters { $0.background }
+        perform(.beginDrain)
     }
 
     public func endDrain(after seconds: Double) {
-        guard phase != .stopped else { return }
-        phase = .stopped
-        wakeAllWaiters { _ in true }
+        guard state.phase != .stopped else { return }
+        perform(.stop)
         let running = Array(inCall.values)
         if !running.isEmpty {
             logger.warning("drain time ran out: stopping the calls still running", metadata: ["calls": "\(running.count)", "drain_seconds": "\(seconds)"])
@@ -37,27 +34,15 @@ extension WorkerPool {
         endDrain(after: 0)
         let starting = Array(starts.values)
         for task in starting { task.cancel() }
-        var all = Array(inCall.values)
-        for state in runtimes.values {
-            all += state.generic
-            for waiter in state.warmWaiters { waiter.resume(throwing: PoolError.stopping) }
-        }
-        for state in functions.values { all += state.workers }
-        runtimes = [:]
-        functions = [:]
+        for waiter in warmWaiters.values.joined() { waiter.resume(throwing: PoolError.stopping) }
+        warmWaiters = [:]
+        var all = Array(live.values) + Array(inCall.values)
+        live = [:]
         var seen = Set<ObjectIdentifier>()
         all = all.filter { seen.insert(ObjectIdentifier($0)).inserted }
         await withTaskGroup(of: Void.self) { group in
             for worker in all { group.addTask { await worker.stop() } }
         }
         for task in starting { await task.value }
-    }
-
-    /// Resumes the calls waiting for a worker that `which` picks; they see the phase and leave.
-    private func wakeAllWaiters(_ which: (Waiter) -> Bool) {
-        for (key, state) in functions where state.waiters.contains(where: which) {
-            functions[key]?.waiters = state.waiters.filter { !which($0) }
-            for waiter in state.waiters where which(waiter) { waiter.continuation.resume() }
-        }
     }
 }

@@ -17,11 +17,8 @@ public final class Worker: @unchecked Sendable {
     let descriptors: Bool
     let process: SandboxedProcess
     let channel: WorkerChannel
-    var binding: FunctionKey?
     /// The limits last written to its cgroup; rewriting five files per call is not free.
     var appliedLimits: CgroupLimits?
-    var lastUsed = ContinuousClock.now
-    var busy = false
     /// The execution it is running, while it runs one.
     var executionID: String?
     /// Set when that execution is stopped on purpose, so that its end is not taken for a crash.

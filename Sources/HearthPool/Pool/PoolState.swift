@@ -1,0 +1,438 @@
+/// Every decision the warm pool makes, as a value: `handle(_:)` takes what happened (an
+/// `Event`) and returns what to do about it (`Action`s), and does nothing else. No processes,
+/// no clocks, no continuations: `WorkerPool` owns those and carries the actions out, and the
+/// unit tests drive this event by event.
+///
+/// The rules it keeps. Per runtime, `capacity` generic workers are kept started and idle. A
+/// function version's first call takes one and specialises it; it stays bound to that version
+/// for good and is reused. While all of a version's workers are busy, calls wait in its queue
+/// (callers waiting on a response ahead of async calls) and the version takes more generic
+/// workers, up to `perFunctionWorkers`; past `perFunctionQueue` waiting callers, new ones are
+/// refused. Spawning happens only to refill, never for a particular call. At `maxWorkers`, the
+/// least recently used idle specialised worker makes room.
+struct PoolState {
+    typealias WorkerID = Int
+    typealias CallID = Int
+
+    enum Event: Equatable {
+        /// A runtime's pool is (re)started; a re-warm retires every worker of the old template.
+        case warm(runtimeID: String)
+        case removeRuntime(runtimeID: String)
+        /// A start ended: `worker` is ready, or it failed with `reason`.
+        case started(runtimeID: String, generation: Int, worker: WorkerID)
+        case startFailed(runtimeID: String, generation: Int, reason: String)
+        /// The back-off after a failed start is over.
+        case retry(runtimeID: String)
+        /// A call wants a worker of its version.
+        case call(CallID, key: FunctionKey, runtimeID: String, background: Bool)
+        /// A call (or a load ahead of calls) is done with its worker; an unhealthy one is retired.
+        case release(WorkerID, healthy: Bool, now: ContinuousClock.Instant)
+        /// The caller is killing the worker itself (it timed out, crashed, broke the protocol).
+        case discard(WorkerID)
+        /// A worker closed its socket while idle.
+        case diedIdle(WorkerID)
+        /// Specialise up to `count` more workers for a version ahead of its calls.
+        case scaleUp(key: FunctionKey, runtimeID: String, count: Int)
+        case scaleDown(key: FunctionKey, count: Int)
+        case detach(functionID: String, version: Int?)
+        case expireIdle(now: ContinuousClock.Instant, ttl: Duration)
+        /// SIGTERM: running calls go on; async calls waiting for a worker give up their place.
+        case beginDrain
+        /// Nothing starts any more; every waiting call is told.
+        case stop
+    }
+
+    enum Action: Equatable {
+        /// Start a generic worker of the runtime's current template.
+        case spawn(runtimeID: String, generation: Int)
+        /// Give the call this worker; `cold`: it must be specialised first.
+        case run(CallID, WorkerID, cold: Bool)
+        case reject(CallID, PoolError)
+        /// Specialise this worker for `key` (a scale-up), then release it.
+        case load(WorkerID, key: FunctionKey)
+        /// Kill the worker in the background: it is no longer the pool's.
+        case retire(WorkerID)
+        /// Kill it because it was the least recently used and room was needed.
+        case evict(WorkerID, key: FunctionKey)
+        /// An idle worker died: reap it and say so.
+        case reap(WorkerID)
+        /// The runtime's first fill is over: warm callers go on, or get the error.
+        case warmed(runtimeID: String)
+        case warmFailed(runtimeID: String, PoolError)
+        /// Send `.retry` after `delay`.
+        case retryLater(runtimeID: String, delay: Duration)
+    }
+
+    enum Phase: Equatable {
+        case serving, draining, stopped
+    }
+
+    struct Runtime {
+        var generic: [WorkerID] = []
+        var starting = 0
+        var lastError: String?
+        /// Start failures in a row; the retry waits longer after each.
+        var failures = 0
+        /// A runtime that never started a worker is in error: it is not retried.
+        var startedOnce = false
+        /// Bumped by every `warm`: a start begun for an older template is retired, not counted.
+        var generation = 0
+    }
+
+    struct Function {
+        var runtimeID: String
+        var workers: [WorkerID] = []
+        var idle: [WorkerID] = []
+        /// Calls waiting for a worker, in arrival order.
+        var waiting: [Waiting] = []
+    }
+
+    struct Waiting: Equatable {
+        var call: CallID
+        var background: Bool
+    }
+
+    /// What the pool knows of a started worker that is its own.
+    struct WorkerRecord {
+        var runtimeID: String
+        var binding: FunctionKey?
+        var busy = false
+        var lastUsed: ContinuousClock.Instant?
+    }
+
+    let settings: PoolSettings
+    private(set) var phase = Phase.serving
+    private(set) var runtimes: [String: Runtime] = [:]
+    private(set) var functions: [FunctionKey: Function] = [:]
+    private(set) var workers: [WorkerID: WorkerRecord] = [:]
+
+    init(settings: PoolSettings) {
+        self.settings = settings
+    }
+
+    /// Workers of every runtime, started or starting.
+    var totalWorkers: Int {
+        runtimes.values.reduce(0) { $0 + $1.starting } + workers.count
+    }
+
+    /// `total`: the runtime's workers, generic and specialised; `available`: warm generic ones.
+    func capacity(runtimeID: String) -> (total: Int, available: Int)? {
+        guard let runtime = runtimes[runtimeID] else { return nil }
+        let specialised = functions.values.filter { $0.runtimeID == runtimeID }.reduce(0) { $0 + $1.workers.count }
+        return (runtime.generic.count + specialised, runtime.generic.count)
+    }
+
+    mutating func handle(_ event: Event) -> [Action] {
+        var actions: [Action] = []
+        switch event {
+        case .warm(let runtimeID):
+            guard phase != .stopped else { return [.warmFailed(runtimeID: runtimeID, .stopping)] }
+            if var runtime = runtimes[runtimeID] {
+                retire(runtime.generic, into: &actions)
+                runtime.generic = []
+                runtime.starting = 0
+                runtime.generation += 1
+                runtimes[runtimeID] = runtime
+                // Specialised workers run the old runtime: retire them too.
+                detachAll(runtimeID: runtimeID, into: &actions)
+            } else {
+                runtimes[runtimeID] = Runtime()
+            }
+            refill(runtimeID, into: &actions)
+            if let runtime = runtimes[runtimeID], runtime.starting == 0, runtime.generic.isEmpty {
+                actions.append(.warmFailed(runtimeID: runtimeID, .runtimeUnavailable(
+                    "no worker can be started: the pool is at max_workers (\(settings.maxWorkers)) with no idle worker to retire")))
+            }
+
+        case .removeRuntime(let runtimeID):
+            guard let runtime = runtimes.removeValue(forKey: runtimeID) else { break }
+            retire(runtime.generic, into: &actions)
+            detachAll(runtimeID: runtimeID, into: &actions)
+            actions.append(.warmFailed(runtimeID: runtimeID, .unknownRuntime(runtimeID)))
+
+        case .started(let runtimeID, let generation, let worker):
+            guard phase != .stopped, runtimes[runtimeID]?.generation == generation else {
+                // Stopped, or the runtime was removed or re-warmed with another template meanwhile.
+                return [.retire(worker)]
+            }
+            runtimes[runtimeID]!.starting -= 1
+            runtimes[runtimeID]!.generic.append(worker)
+            runtimes[runtimeID]!.lastError = nil
+            runtimes[runtimeID]!.failures = 0
+            runtimes[runtimeID]!.startedOnce = true
+            workers[worker] = WorkerRecord(runtimeID: runtimeID)
+            if let runtime = runtimes[runtimeID], runtime.generic.count >= settings.capacity || runtime.starting == 0 {
+                actions.append(.warmed(runtimeID: runtimeID))
+            }
+            serveAll(runtimeID: runtimeID, into: &actions)
+
+        case .startFailed(let runtimeID, let generation, let reason):
+            guard phase != .stopped, runtimes[runtimeID]?.generation == generation else { break }
+            runtimes[runtimeID]!.starting -= 1
+            runtimes[runtimeID]!.lastError = reason
+            runtimes[runtimeID]!.failures += 1
+            actions.append(.warmFailed(runtimeID: runtimeID, .runtimeUnavailable(reason)))
+            // Calls waiting for this runtime get the error instead of waiting forever.
+            serveAll(runtimeID: runtimeID, into: &actions)
+            // A start can fail for a passing reason (the worker was killed while starting):
+            // try again, waiting longer after each failure in a row (0.5 s, 1 s, … 30 s).
+            if let runtime = runtimes[runtimeID], runtime.startedOnce {
+                let delay = min(30.0, 0.25 * Double(1 << min(runtime.failures, 7)))
+                actions.append(.retryLater(runtimeID: runtimeID, delay: .milliseconds(Int(delay * 1000))))
+            }
+
+        case .retry(let runtimeID):
+            refill(runtimeID, into: &actions)
+
+        case .call(let call, let key, let runtimeID, let background):
+            if functions[key] == nil, runtimes[runtimeID] != nil {
+                functions[key] = Function(runtimeID: runtimeID)
+            }
+            if let verdict = assign(call, key: key, runtimeID: runtimeID, background: background, into: &actions) {
+                if case .reject = verdict { dropIfUnused(key) }
+                actions.append(verdict)
+                break
+            }
+            // Callers waiting on a response are bounded here; async calls by their own queue.
+            let waiting = functions[key]!.waiting.count { !$0.background }
+            guard background || waiting < settings.perFunctionQueue else {
+                actions.append(.reject(call, .queueFull(waiting: waiting)))
+                break
+            }
+            functions[key]!.waiting.append(Waiting(call: call, background: background))
+            refill(runtimeID, into: &actions)
+
+        case .release(let worker, let healthy, let now):
+            guard var record = workers[worker] else { break }
+            record.busy = false
+            record.lastUsed = now
+            workers[worker] = record
+            guard let key = record.binding else { break }
+            // A worker detached while busy, or one that failed, is not listed any more: retire it.
+            if healthy, functions[key]?.workers.contains(worker) == true {
+                functions[key]!.idle.append(worker)
+                serve(key, into: &actions)
+                refillStarved(into: &actions)
+            } else {
+                forget(worker, into: &actions)
+                actions.append(.retire(worker))
+                serve(key, into: &actions)
+            }
+
+        case .discard(let worker):
+            let key = workers[worker]?.binding
+            forget(worker, into: &actions)
+            if let key { serve(key, into: &actions) }
+
+        case .diedIdle(let worker):
+            guard let record = workers[worker], !record.busy else { break }
+            if let key = record.binding {
+                forget(worker, into: &actions)
+                serve(key, into: &actions)
+            } else if runtimes[record.runtimeID]?.generic.contains(worker) == true {
+                runtimes[record.runtimeID]!.generic.removeAll { $0 == worker }
+                workers[worker] = nil
+                refill(record.runtimeID, into: &actions)
+            } else {
+                break
+            }
+            actions.append(.reap(worker))
+
+        case .scaleUp(let key, let runtimeID, let count):
+            guard phase == .serving else { break }
+            for _ in 0..<count {
+                guard let worker = takeGeneric(for: key, runtimeID: runtimeID, into: &actions) else { break }
+                actions.append(.load(worker, key: key))
+            }
+
+        case .scaleDown(let key, let count):
+            guard var function = functions[key] else { break }
+            var removable = min(count, function.workers.count - 1)
+            while removable > 0, let worker = function.idle.popLast() {
+                function.workers.removeAll { $0 == worker }
+                workers[worker] = nil
+                actions.append(.retire(worker))
+                removable -= 1
+            }
+            functions[key] = function
+            refillStarved(into: &actions)
+
+        case .detach(let functionID, let version):
+            for key in functions.keys where key.functionID == functionID && (version == nil || key.version == version) {
+                detach(key, into: &actions)
+            }
+            refillStarved(into: &actions)
+
+        case .expireIdle(let now, let ttl):
+            for function in functions.values {
+                for worker in function.idle where workers[worker]?.lastUsed.map({ now - $0 > ttl }) ?? false {
+                    forget(worker, into: &actions)
+                    actions.append(.retire(worker))
+                }
+            }
+
+        case .beginDrain:
+            guard phase == .serving else { break }
+            phase = .draining
+            rejectWaiting(where: { $0.background }, into: &actions)
+
+        case .stop:
+            guard phase != .stopped else { break }
+            phase = .stopped
+            rejectWaiting(where: { _ in true }, into: &actions)
+        }
+        return actions
+    }
+
+    // MARK: - Giving calls workers
+
+    /// A worker for the call now (`.run`), a refusal (`.reject`), or nil: it must wait.
+    private mutating func assign(
+        _ call: CallID, key: FunctionKey, runtimeID: String, background: Bool, into actions: inout [Action]
+    ) -> Action? {
+        // A stopping daemon starts no async call: its execution stays for the next start.
+        if phase == .stopped || (phase == .draining && background) { return .reject(call, .stopping) }
+        guard let runtime = runtimes[runtimeID], functions[key] != nil else { return .reject(call, .unknownRuntime(runtimeID)) }
+        if let worker = functions[key]!.idle.popLast() {
+            workers[worker]?.busy = true
+            return .run(call, worker, cold: false)
+        }
+        if functions[key]!.workers.count < settings.perFunctionWorkers,
+            let worker = takeGeneric(for: key, runtimeID: runtimeID, into: &actions)
+        {
+            return .run(call, worker, cold: true)
+        }
+        if let error = runtime.lastError, runtime.generic.isEmpty, functions[key]!.workers.isEmpty {
+            return .reject(call, .runtimeUnavailable(error))
+        }
+        return nil
+    }
+
+    /// Gives the version's waiting calls what they can have: callers waiting on a response
+    /// first, then async calls, each in arrival order.
+    private mutating func serve(_ key: FunctionKey, into actions: inout [Action]) {
+        while let function = functions[key], !function.waiting.isEmpty {
+            let index = function.waiting.firstIndex { !$0.background } ?? 0
+            let next = function.waiting[index]
+            guard let verdict = assign(next.call, key: key, runtimeID: function.runtimeID, background: next.background, into: &actions) else {
+                break
+            }
+            functions[key]?.waiting.remove(at: index)
+            actions.append(verdict)
+        }
+        dropIfUnused(key)
+    }
+
+    private mutating func serveAll(runtimeID: String, into actions: inout [Action]) {
+        for (key, function) in functions where function.runtimeID == runtimeID && !function.waiting.isEmpty {
+            serve(key, into: &actions)
+        }
+    }
+
+    /// Binds an idle generic worker to `key` for good (busy until its first call or load
+    /// ends); the runtime refills behind it. Nil if none is idle.
+    private mutating func takeGeneric(for key: FunctionKey, runtimeID: String, into actions: inout [Action]) -> WorkerID? {
+        guard let worker = runtimes[runtimeID]?.generic.popLast() else { return nil }
+        workers[worker]?.busy = true
+        workers[worker]?.binding = key
+        functions[key, default: Function(runtimeID: runtimeID)].workers.append(worker)
+        refill(runtimeID, into: &actions)
+        return worker
+    }
+
+    // MARK: - Starting and retiring workers
+
+    /// Starts generic workers until the runtime has `capacity` of them, making room at the
+    /// global cap by evicting the least recently used idle specialised worker.
+    private mutating func refill(_ runtimeID: String, into actions: inout [Action]) {
+        guard phase != .stopped, let runtime = runtimes[runtimeID] else { return }
+        var missing = settings.capacity - runtime.generic.count - runtime.starting
+        while missing > 0 {
+            if totalWorkers >= settings.maxWorkers && !evictLeastRecentlyUsed(into: &actions) { break }
+            missing -= 1
+            runtimes[runtimeID]!.starting += 1
+            actions.append(.spawn(runtimeID: runtimeID, generation: runtime.generation))
+        }
+    }
+
+    /// Calls may wait for a generic worker that `refill` could not start at the global cap.
+    /// Whenever room appears (a worker retired, or one idle that could be), try again.
+    private mutating func refillStarved(into actions: inout [Action]) {
+        let starved = Set(functions.values.filter { !$0.waiting.isEmpty }.map(\.runtimeID))
+        for runtimeID in starved.sorted() where runtimes[runtimeID]?.generic.isEmpty == true {
+            refill(runtimeID, into: &actions)
+        }
+    }
+
+    private mutating func evictLeastRecentlyUsed(into actions: inout [Action]) -> Bool {
+        var oldest: (key: FunctionKey, worker: WorkerID, used: ContinuousClock.Instant?)?
+        for (key, function) in functions {
+            for worker in function.idle {
+                let used = workers[worker]?.lastUsed
+                if oldest == nil || Self.earlier(used, than: oldest!.used) { oldest = (key, worker, used) }
+            }
+        }
+        guard let oldest else { return false }
+        functions[oldest.key]?.workers.removeAll { $0 == oldest.worker }
+        functions[oldest.key]?.idle.removeAll { $0 == oldest.worker }
+        workers[oldest.worker] = nil
+        actions.append(.evict(oldest.worker, key: oldest.key))
+        return true
+    }
+
+    /// Forgets a specialised worker (it is being killed) and lets the runtime refill if calls
+    /// wait for room.
+    private mutating func forget(_ worker: WorkerID, into actions: inout [Action]) {
+        guard let key = workers.removeValue(forKey: worker)?.binding else { return }
+        functions[key]?.workers.removeAll { $0 == worker }
+        functions[key]?.idle.removeAll { $0 == worker }
+        dropIfUnused(key)
+        refillStarved(into: &actions)
+    }
+
+    private mutating func retire(_ list: [WorkerID], into actions: inout [Action]) {
+        for worker in list {
+            workers[worker] = nil
+            actions.append(.retire(worker))
+        }
+    }
+
+    /// Retires a version's idle workers now; busy ones are no longer listed, so that their
+    /// `release` retires them.
+    private mutating func detach(_ key: FunctionKey, into actions: inout [Action]) {
+        guard let function = functions[key] else { return }
+        retire(function.idle, into: &actions)
+        functions[key]?.idle = []
+        functions[key]?.workers = []
+        dropIfUnused(key)
+    }
+
+    /// Forgets every specialised worker of a runtime; waiting calls see the new state.
+    private mutating func detachAll(runtimeID: String, into actions: inout [Action]) {
+        for (key, function) in functions where function.runtimeID == runtimeID {
+            detach(key, into: &actions)
+        }
+        serveAll(runtimeID: runtimeID, into: &actions)
+    }
+
+    private mutating func dropIfUnused(_ key: FunctionKey) {
+        if let function = functions[key], function.workers.isEmpty, function.waiting.isEmpty { functions[key] = nil }
+    }
+
+    private mutating func rejectWaiting(where which: (Waiting) -> Bool, into actions: inout [Action]) {
+        for (key, function) in functions where function.waiting.contains(where: which) {
+            for waiting in function.waiting where which(waiting) { actions.append(.reject(waiting.call, .stopping)) }
+            functions[key]!.waiting.removeAll(where: which)
+            dropIfUnused(key)
+        }
+    }
+
+    /// Never used counts as used longest ago.
+    private static func earlier(_ a: ContinuousClock.Instant?, than b: ContinuousClock.Instant?) -> Bool {
+        switch (a, b) {
+        case (nil, .some): return true
+        case (.some(let a), .some(let b)): return a < b
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,191 @@
+@testable import HearthPool
+import XCTest
+
+/// The pool's decisions, event by event: no processes, no sleeps.
+final class PoolStateTests: XCTestCase {
+    typealias Action = PoolState.Action
+    let fn = FunctionKey(projectID: "p", functionID: "f", version: 0)
+    let other = FunctionKey(projectID: "p", functionID: "g", version: 0)
+    let t0 = ContinuousClock.now
+
+    func pool(capacity: Int = 2, perFunctionWorkers: Int = 4, perFunctionQueue: Int = 64, maxWorkers: Int = 64) -> PoolState {
+        PoolState(settings: PoolSettings(capacity: capacity, perFunctionWorkers: perFunctionWorkers, perFunctionQueue: perFunctionQueue, maxWorkers: maxWorkers))
+    }
+
+    func spawns(_ actions: [Action]) -> Int {
+        actions.count { if case .spawn = $0 { true } else { false } }
+    }
+
+    /// A runtime `py` warmed with `workers` started (numbered from `first`).
+    func warmed(_ state: inout PoolState, workers: [Int] = [1, 2]) {
+        XCTAssertEqual(spawns(state.handle(.warm(runtimeID: "py"))), state.settings.capacity)
+        for worker in workers { _ = state.handle(.started(runtimeID: "py", generation: 0, worker: worker)) }
+    }
+
+    func testWarmStartsCapacityWorkersAndSaysSoOnceTheyAreUp() {
+        var state = pool(capacity: 2)
+        XCTAssertEqual(state.handle(.warm(runtimeID: "py")), [.spawn(runtimeID: "py", generation: 0), .spawn(runtimeID: "py", generation: 0)])
+        XCTAssertEqual(state.handle(.started(runtimeID: "py", generation: 0, worker: 1)), [])
+        XCTAssertEqual(state.handle(.started(runtimeID: "py", generation: 0, worker: 2)), [.warmed(runtimeID: "py")])
+        XCTAssertEqual(state.capacity(runtimeID: "py")?.available, 2)
+    }
+
+    func testFirstCallSpecialisesAGenericWorkerAndTheRuntimeRefillsBehindIt() {
+        var state = pool()
+        warmed(&state)
+        let actions = state.handle(.call(1, key: fn, runtimeID: "py", background: false))
+        XCTAssertEqual(actions, [.spawn(runtimeID: "py", generation: 0), .run(1, 2, cold: true)])
+        _ = state.handle(.release(2, healthy: true, now: t0))
+        // The next call of the same version gets the same worker, warm.
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false)), [.run(2, 2, cold: false)])
+        // Another version never gets it.
+        XCTAssertEqual(state.handle(.call(3, key: other, runtimeID: "py", background: false)), [.spawn(runtimeID: "py", generation: 0), .run(3, 1, cold: true)])
+    }
+
+    func testCallsWaitForTheVersionsWorkerAndCallersWaitingOnAResponseGoFirst() {
+        var state = pool(perFunctionWorkers: 1)
+        warmed(&state)
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false)).last, .run(1, 2, cold: true))
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: true)), [])
+        XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false)), [])
+        XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.run(3, 2, cold: false)])
+        XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.run(2, 2, cold: false)])
+        XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [])
+    }
+
+    func testCallersBeyondTheQueueAreRefusedButAsyncCallsAreNot() {
+        var state = pool(perFunctionWorkers: 1, perFunctionQueue: 1)
+        warmed(&state)
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false)), [])
+        XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false)), [.reject(3, .queueFull(waiting: 1))])
+        XCTAssertEqual(state.handle(.call(4, key: fn, runtimeID: "py", background: true)), [])
+    }
+
+    func testAnUnknownRuntimeIsRefused() {
+        var state = pool()
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "nope", background: false)), [.reject(1, .unknownRuntime("nope"))])
+        XCTAssertTrue(state.functions.isEmpty)
+    }
+
+    func testARuntimeThatNeverStartedIsInErrorAndWaitingCallsAreToldWhy() {
+        var state = pool(capacity: 1)
+        _ = state.handle(.warm(runtimeID: "py"))
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false)), [])
+        let actions = state.handle(.startFailed(runtimeID: "py", generation: 0, reason: "bad image"))
+        XCTAssertEqual(actions, [.warmFailed(runtimeID: "py", .runtimeUnavailable("bad image")), .reject(1, .runtimeUnavailable("bad image"))])
+        // Never started: no retry. A later call is refused at once.
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false)), [.reject(2, .runtimeUnavailable("bad image"))])
+    }
+
+    func testARuntimeThatHadStartedRetriesWithALongerWaitAfterEachFailure() {
+        var state = pool(capacity: 1)
+        warmed(&state, workers: [1])
+        _ = state.handle(.diedIdle(1))
+        XCTAssertEqual(state.handle(.startFailed(runtimeID: "py", generation: 0, reason: "x")).last, .retryLater(runtimeID: "py", delay: .milliseconds(500)))
+        XCTAssertEqual(state.handle(.retry(runtimeID: "py")), [.spawn(runtimeID: "py", generation: 0)])
+        XCTAssertEqual(state.handle(.startFailed(runtimeID: "py", generation: 0, reason: "x")).last, .retryLater(runtimeID: "py", delay: .seconds(1)))
+    }
+
+    func testAnIdleWorkerThatDiesIsReapedAndReplaced() {
+        var state = pool()
+        warmed(&state)
+        XCTAssertEqual(state.handle(.diedIdle(1)), [.spawn(runtimeID: "py", generation: 0), .reap(1)])
+        // A busy worker's death is the call's to handle.
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))
+        XCTAssertEqual(state.handle(.diedIdle(2)), [])
+    }
+
+    func testAtTheGlobalCapTheLeastRecentlyUsedIdleWorkerMakesRoom() {
+        var state = pool(capacity: 1, maxWorkers: 3)
+        warmed(&state, workers: [1])
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 1 → fn; spawn
+        _ = state.handle(.started(runtimeID: "py", generation: 0, worker: 2))
+        _ = state.handle(.release(1, healthy: true, now: t0))
+        _ = state.handle(.call(2, key: other, runtimeID: "py", background: false))  // 2 → other; spawn
+        _ = state.handle(.started(runtimeID: "py", generation: 0, worker: 3))
+        _ = state.handle(.release(2, healthy: true, now: t0 + .seconds(1)))
+        // Three workers, the cap: a third version's call takes the generic one, and its refill
+        // evicts fn's worker (used longest ago), not other's.
+        let key = FunctionKey(projectID: "p", functionID: "h", version: 0)
+        XCTAssertEqual(state.handle(.call(3, key: key, runtimeID: "py", background: false)),
+                       [.evict(1, key: fn), .spawn(runtimeID: "py", generation: 0), .run(3, 3, cold: true)])
+    }
+
+    func testAtTheGlobalCapWithNothingIdleWarmSaysWhy() {
+        var state = pool(capacity: 1, maxWorkers: 1)
+        warmed(&state, workers: [1])
+        guard case .warmFailed(_, .runtimeUnavailable(let reason))? = state.handle(.warm(runtimeID: "node")).last else {
+            return XCTFail("warm at the cap must fail")
+        }
+        XCTAssertTrue(reason.contains("max_workers (1)"), reason)
+    }
+
+    func testDetachRetiresIdleWorkersNowAndBusyOnesWhenTheirCallEnds() {
+        var state = pool(capacity: 2)
+        warmed(&state)
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 2
+        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: false))  // 1
+        _ = state.handle(.release(1, healthy: true, now: t0))
+        XCTAssertEqual(state.handle(.detach(functionID: "f", version: nil)), [.retire(1)])
+        XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.retire(2)])
+        XCTAssertNil(state.functions[fn])
+    }
+
+    func testReWarmingRetiresTheOldTemplatesWorkersAndLateStarts() {
+        var state = pool(capacity: 1)
+        warmed(&state, workers: [1])
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 1 → fn, spawn (gen 0)
+        _ = state.handle(.release(1, healthy: true, now: t0))
+        let actions = state.handle(.warm(runtimeID: "py"))
+        XCTAssertEqual(actions, [.retire(1), .spawn(runtimeID: "py", generation: 1)])
+        // The generation-0 start comes back late: it is not counted.
+        XCTAssertEqual(state.handle(.started(runtimeID: "py", generation: 0, worker: 2)), [.retire(2)])
+        XCTAssertEqual(state.handle(.started(runtimeID: "py", generation: 1, worker: 3)), [.warmed(runtimeID: "py")])
+    }
+
+    func testDrainLetsCallersWaitingOnAResponseStartAndSendsAsyncCallsBack() {
+        var state = pool(perFunctionWorkers: 1)
+        warmed(&state)
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))
+        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: true))
+        _ = state.handle(.call(3, key: fn, runtimeID: "py", background: false))
+        XCTAssertEqual(state.handle(.beginDrain), [.reject(2, .stopping)])
+        XCTAssertEqual(state.handle(.call(4, key: fn, runtimeID: "py", background: true)), [.reject(4, .stopping)])
+        XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.run(3, 2, cold: false)])
+        _ = state.handle(.call(5, key: fn, runtimeID: "py", background: false))
+        XCTAssertEqual(state.handle(.stop), [.reject(5, .stopping)])
+        XCTAssertEqual(state.handle(.started(runtimeID: "py", generation: 0, worker: 9)), [.retire(9)])
+        XCTAssertEqual(state.handle(.call(6, key: other, runtimeID: "py", background: false)), [.reject(6, .stopping)])
+    }
+
+    func testScaleUpTakesGenericWorkersAndScaleDownKeepsOne() {
+        var state = pool(capacity: 3)
+        warmed(&state, workers: [1, 2, 3])
+        let actions = state.handle(.scaleUp(key: fn, runtimeID: "py", count: 2))
+        XCTAssertEqual(actions.filter { if case .load = $0 { true } else { false } }, [.load(3, key: fn), .load(2, key: fn)])
+        _ = state.handle(.release(3, healthy: true, now: t0))
+        _ = state.handle(.release(2, healthy: true, now: t0))
+        XCTAssertEqual(state.handle(.scaleDown(key: fn, count: 5)), [.retire(2)])
+        XCTAssertEqual(state.functions[fn]?.workers, [3])
+    }
+
+    func testWorkersIdleLongerThanTheTTLAreRetired() {
+        var state = pool()
+        warmed(&state)
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))
+        _ = state.handle(.release(2, healthy: true, now: t0))
+        XCTAssertEqual(state.handle(.expireIdle(now: t0 + .seconds(5), ttl: .seconds(10))), [])
+        XCTAssertEqual(state.handle(.expireIdle(now: t0 + .seconds(11), ttl: .seconds(10))), [.retire(2)])
+        XCTAssertNil(state.functions[fn])
+    }
+
+    func testADiscardedWorkerLetsTheNextCallSpecialiseAnother() {
+        var state = pool(capacity: 2, perFunctionWorkers: 1)
+        warmed(&state)
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 2
+        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: false))  // waits
+        // Worker 2 timed out: the waiting call gets a fresh generic worker, cold.
+        XCTAssertEqual(state.handle(.discard(2)), [.spawn(runtimeID: "py", generation: 0), .run(2, 1, cold: true)])
+    }
+}
