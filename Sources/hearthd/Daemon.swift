@@ -65,25 +65,6 @@ struct Daemon {
         let hearth = Hearth(store: store, settings: settings, pool: pool, logger: logger)
         logInstalledRuntimes(logger)
         try await hearth.executions.failInterrupted()
-        let reconciled = Task {
-            try? await hearth.runtimes.reconcileAll()
-            // Executions accepted before a stop or a crash, once their runtimes' pools are back.
-            try? await hearth.executions.requeuePending()
-        }
-        let expiry = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(min(60, max(1, config.pool.idleTTL / 10))))
-                await pool.retireIdle()
-            }
-        }
-
-        let scheduler = Task {
-            // Slots that came due while the daemon was down fire once the pools are back, not
-            // into a runtime the pool does not know yet.
-            _ = await reconciled.result
-            await hearth.jobScheduler.run()
-        }
-
         let api = APIServer(
             hearth: hearth,
             listeners: .init(
@@ -119,15 +100,17 @@ struct Daemon {
 
         let drain = Drain(seconds: config.drainSeconds, executions: hearth.executions, logger: logger)
         let listeners = Listeners(applications: services, onStop: { drain.begin() })
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: listeners)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
+        // A graceful shutdown stops them last first: the listeners (and the drain begins),
+        // then the scheduler, then the expiry. The background ones never end the group.
+        let background = [Recovery(hearth: hearth), IdleExpiry(pool: pool, idleTTL: config.pool.idleTTL)] as [any Service]
+        let group = ServiceGroup(configuration: .init(
+            services: background.reversed().map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
+                + [.init(service: listeners)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }
-        scheduler.cancel()
         await drain.finish()
-        expiry.cancel()
-        reconciled.cancel()
         await pool.shutdown()
         sandboxes.launcher?.stop()
         // A socket systemd passed is its own: it stays for the next activation.

@@ -185,7 +185,9 @@ extension WorkerPool {
     func discard(_ acquired: Acquired, ended: Bool = false) async -> SandboxedProcess.Exit {
         acquired.worker.executionID = nil
         live[acquired.number] = nil
+        ending[acquired.number] = acquired.worker
         perform(.discard(acquired.number))
+        defer { ending[acquired.number] = nil }
         return await acquired.worker.stop(grace: ended ? Worker.exitGrace : nil)
     }
 }

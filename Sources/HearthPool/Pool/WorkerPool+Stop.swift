@@ -36,7 +36,7 @@ extension WorkerPool {
         for task in starting { task.cancel() }
         for waiter in warmWaiters.values.joined() { waiter.resume(throwing: PoolError.stopping) }
         warmWaiters = [:]
-        var all = Array(live.values) + Array(inCall.values)
+        var all = Array(live.values) + Array(inCall.values) + Array(ending.values)
         live = [:]
         var seen = Set<ObjectIdentifier>()
         all = all.filter { seen.insert(ObjectIdentifier($0)).inserted }

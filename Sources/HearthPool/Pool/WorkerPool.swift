@@ -35,6 +35,8 @@ public actor WorkerPool {
     var starts: [PoolState.WorkerID: Task<Void, Never>] = [:]
     /// Every worker running a call, detached or not: the drain's end stops them all.
     var inCall: [PoolState.WorkerID: Worker] = [:]
+    /// Workers no longer the pool's that are being killed: a stop waits for them too.
+    var ending: [PoolState.WorkerID: Worker] = [:]
 
     /// The compiled seccomp profiles: `trusted` runtimes' and the stricter `untrusted` one.
     public struct Profiles: Sendable {
@@ -82,9 +84,11 @@ public actor WorkerPool {
                 retire(number)
             case .reap(let number):
                 guard let worker = live.removeValue(forKey: number) else { break }
+                ending[number] = worker
                 Task { [logger] in
                     let exit = await worker.stop(grace: Worker.exitGrace)
                     logger.warning("idle worker died; replaced", metadata: ["worker": "\(worker.id)", "exit": "\(exit.termination.description)"])
+                    await self.ended(number)
                 }
             case .warmed(let runtimeID):
                 for waiter in warmWaiters.removeValue(forKey: runtimeID) ?? [] { waiter.resume() }
@@ -103,7 +107,15 @@ public actor WorkerPool {
     /// Kills a worker in the background: it is no longer the pool's.
     func retire(_ number: PoolState.WorkerID) {
         guard let worker = live.removeValue(forKey: number) else { return }
-        Task { await worker.stop() }
+        ending[number] = worker
+        Task {
+            await worker.stop()
+            await self.ended(number)
+        }
+    }
+
+    func ended(_ number: PoolState.WorkerID) {
+        ending[number] = nil
     }
 
     // MARK: - Runtimes
