@@ -43,6 +43,9 @@ static uint64_t last_id;
 static struct spawn_request request;
 
 #define REMOVAL_TRIES 200   /* × 10 ms of poll timeout: how long a group may stay busy */
+/* At the stop, the killed sandboxes' processes may take longer than that to leave their groups
+ * on a loaded box; hearthd waits 10 s for the launcher, so the stop tries for 8 s. */
+#define STOP_REMOVAL_TRIES 800
 
 void sandboxes_init(void) {
     for (size_t i = 0; i < MAX_SANDBOXES; i++) table[i].state = FREE;
@@ -61,8 +64,10 @@ static struct sandbox *free_slot(void) {
 }
 
 /* Removes the group if the kernel lets it; frees the slot and the uid once it is gone. */
+static int removal_limit = REMOVAL_TRIES;
+
 static void drain(struct sandbox *s) {
-    if (cgroup_remove(&s->group) == -EBUSY && ++s->removal_tries < REMOVAL_TRIES) {
+    if (cgroup_remove(&s->group) == -EBUSY && ++s->removal_tries < removal_limit) {
         s->state = DRAINING;
         return;
     }
@@ -235,6 +240,7 @@ int sandboxes_retry_removals(void) {
 }
 
 void sandboxes_kill_all(void) {
+    removal_limit = STOP_REMOVAL_TRIES;
     for (size_t i = 0; i < MAX_SANDBOXES; i++) {
         if (table[i].state == SPAWNING) {
             struct hearth_result ignored;
@@ -251,6 +257,6 @@ void sandboxes_kill_all(void) {
         reap(&table[i], &exited, &status, &oom, &peak);
         drain(&table[i]);
     }
-    /* Bounded: each group gets REMOVAL_TRIES more chances, 10 ms apart. */
-    for (int round = 0; round < REMOVAL_TRIES && sandboxes_retry_removals() >= 0; round++) usleep(10000);
+    /* Bounded: each group gets up to STOP_REMOVAL_TRIES chances in all, 10 ms apart. */
+    for (int round = 0; round < STOP_REMOVAL_TRIES && sandboxes_retry_removals() >= 0; round++) usleep(10000);
 }

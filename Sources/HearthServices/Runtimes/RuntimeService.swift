@@ -146,6 +146,8 @@ public struct RuntimeService: Sendable {
                 await pool?.remove(runtimeID: id)
                 try await markUnavailable(id, reason: problem.message)
             }
+        } catch is CancellationError {
+            // hearthd is stopping while it provisions: the next start provisions it again.
         } catch {
             logger.error("runtime provisioning failed", metadata: ["runtime": "\(id)", "error": "\(error)"])
         }
