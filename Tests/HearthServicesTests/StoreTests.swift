@@ -55,6 +55,60 @@ final class StoreTests: XCTestCase {
         try store.close()
     }
 
+    /// A sync execution is stored once, when it ends; while it runs a list merges it in from
+    /// memory, filtered by the same SQL as the stored rows, and lists it once if it was
+    /// stored meanwhile. A deleted one is counted and not stored.
+    func testLiveExecutionsAreFilteredLikeStoredOnesAndStoredOnceWhenTheyEnd() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store(directory: directory)
+        let runtime = Runtime(id: Identifier.make(), name: nil, image: "python3", description: nil, isPublic: true, trusted: true,
+                              status: .available, projectID: "p", createdAt: Date())
+        try await store.insertRuntime(runtime)
+        let function = Function(id: Identifier.make(), name: nil, description: nil, runtimeID: runtime.id, entry: "a.b",
+                                cpu: 100, memorySize: 1, timeout: 1, packageMD5: "x", projectID: "p", createdAt: Date())
+        try await store.insertFunction(function)
+        func execution(_ description: String, sync: Bool, at second: Double) -> Execution {
+            Execution(id: Identifier.make(), functionID: function.id, functionVersion: 0, functionAlias: nil, description: description,
+                      status: .running, sync: sync, input: nil, projectID: "p", createdAt: Date(timeIntervalSince1970: 1_795_437_840 + second))
+        }
+        let queued = execution("queued", sync: false, at: 0)
+        try store.insertExecution(queued, runtimeID: runtime.id) { _ in }
+        let live = [execution("live one", sync: true, at: 1), execution("live two", sync: true, at: 2)]
+        func listed(_ filters: [String: String], scope: ListQuery.Scope = .project("p")) async throws -> [String?] {
+            let query = ListQuery(scope: scope, filters: filters.map { ListFilter(field: $0.key, expression: $0.value) })
+            return try await store.executions(query, including: live).map(\.description)
+        }
+        var all = try await listed([:])
+        XCTAssertEqual(all, ["queued", "live one", "live two"])
+        all = try await listed([:], scope: .project("other"))
+        XCTAssertEqual(all, [])
+        var some = try await listed(["sync": "1", "function_version": "0"])
+        XCTAssertEqual(some, ["live one", "live two"])
+        some = try await listed(["function_version": "gt:0"])
+        XCTAssertEqual(some, [])
+        some = try await listed(["description": "has:two", "status": "running"])
+        XCTAssertEqual(some, ["live two"])
+
+        var ended = live[1]
+        ended.status = .success
+        ended.result = "{\"output\": null}"
+        ended.updatedAt = Date()
+        try store.insertFinishedExecution(ended, log: "printed\n") { false }
+        let both = try await store.executions(ListQuery(scope: .all), including: live)
+        XCTAssertEqual(both.map(\.description), ["queued", "live one", "live two"])
+        XCTAssertEqual(both.last?.status, .success)
+        let log = try await store.executionLog(id: ended.id)
+        XCTAssertEqual(log, "printed\n")
+
+        try store.insertFinishedExecution(live[0], log: "gone\n") { true }
+        let deleted = try await store.execution(id: live[0].id)
+        XCTAssertNil(deleted)
+        let counted = try await store.function(id: function.id)
+        XCTAssertEqual(counted?.count, 3)
+        try store.close()
+    }
+
     func testDuplicateIdsAndDanglingReferencesAreStoreErrors() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// One call of a function. Stored before it runs, so that nothing accepted is lost.
+/// One call of a function. An async one is stored before it is accepted, so that nothing
+/// accepted is lost; a sync one when it ends (its caller waits for that answer).
 public struct Execution: Codable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable, CaseIterable {
         case running, success, failed, error

@@ -4,9 +4,11 @@ import HearthPool
 import HearthStore
 import Logging
 
-/// Executions: every call is stored before it runs, then runs on a pooled worker. A sync
-/// call answers with the finished record; an async one answers at once with `running` and
-/// waits its turn in the execution queue, which survives a crash because the row is the queue.
+/// Executions: every call runs on a pooled worker and is stored. An async call is stored
+/// before it is accepted, answers at once with `running` and waits its turn in the execution
+/// queue, which survives a crash because the row is the queue. A sync call answers with the
+/// finished record and is stored once, when it ends; while it runs, reads see it from
+/// `RunningExecutions` (whose comment says what a crash mid-call leaves).
 public struct ExecutionService: Sendable {
     let store: Store
     let functions: FunctionService
@@ -45,15 +47,15 @@ public struct ExecutionService: Sendable {
             description: draft.description, status: .running, sync: sync, input: input.stored,
             projectID: caller.projectID, createdAt: Date(), destinationChain: draft.destinationChain
         )
-        try store.insertExecution(execution, runtimeID: function.runtimeID) { runtime in
-            guard let runtime, runtime.status == .available else {
-                throw ServiceError.conflict("Runtime \(function.runtimeID) is not available.")
-            }
+        let available: (Runtime.Status?) throws -> Void = { status in
+            guard status == .available else { throw ServiceError.conflict("Runtime \(function.runtimeID) is not available.") }
         }
         guard sync else {
+            try store.insertExecution(execution, runtimeID: function.runtimeID) { try available($0?.status) }
             await queue.enqueue(.init(execution))
             return execution
         }
+        try available(try store.runtimeStatusNow(id: function.runtimeID))
         let request = functions.invocation(of: function, version: version, executionID: execution.id, input: input.value, positional: input.positional)
         return try await run(execution, request)
     }
@@ -85,7 +87,7 @@ public struct ExecutionService: Sendable {
         var request = request
         let capture = LogCapture(limit: pool?.settings.logLimit ?? 1 << 20)
         request.log = capture
-        running.started(execution.id, log: capture)
+        running.started(execution, log: capture, stored: !execution.sync)
         defer { running.ended(execution.id) }
         if !execution.sync, let hook = attemptHook.current {
             return try await runAttempts(execution, request, hook: hook)
@@ -113,8 +115,7 @@ public struct ExecutionService: Sendable {
             // It never reached a worker: its row stays queued, for `requeuePending`.
             throw PoolError.stopping
         } catch PoolError.queueFull(let waiting) where execution.sync {
-            // The caller has no record yet: refuse the call and keep nothing.
-            try? await store.deleteExecution(id: execution.id)
+            // Nothing is stored yet: refuse the call and keep nothing.
             throw ServiceError.tooManyRequests("Too many executions are waiting for function \(execution.functionID) (\(waiting)); retry later.")
         } catch {
             status = .error
@@ -124,22 +125,30 @@ public struct ExecutionService: Sendable {
         return AttemptEnding(status: status, result: result, log: log, failure: failure)
     }
 
-    /// Stores how an execution ended.
+    /// Stores how an execution ended: a sync one's first and only write, an async one's update.
     func record(_ execution: Execution, _ ending: AttemptEnding) async throws -> Execution {
         var execution = execution
-        try store.finishExecution(id: execution.id, status: ending.status, result: ending.result.serialized, log: ending.log)
         execution.status = ending.status
         execution.result = ending.result.serialized
         execution.updatedAt = Date()
+        if execution.sync {
+            try store.insertFinishedExecution(execution, log: ending.log) { [running, id = execution.id] in running.isDeleted(id) }
+        } else {
+            try store.finishExecution(id: execution.id, status: ending.status, result: execution.result ?? "", log: ending.log)
+        }
         return execution
     }
 
+    /// Running sync executions are read from memory before the store, so that one ending
+    /// meanwhile is found in one or the other (it leaves memory only once it is stored).
     public func list(by caller: Caller, filters: [ListFilter], allProjects: Bool) async throws -> [Execution] {
-        try await store.executions(.projectScoped(for: caller, filters: filters, allowed: Self.filterableFields, allProjects: allProjects))
+        let query = try ListQuery.projectScoped(for: caller, filters: filters, allowed: Self.filterableFields, allProjects: allProjects)
+        return try await store.executions(query, including: running.unstored())
     }
 
     public func show(id: String, by caller: Caller) async throws -> Execution {
-        guard let execution = try await store.execution(id: id), caller.canRead(project: execution.projectID) else {
+        let live = running.unstored(id)
+        guard let execution = try await store.execution(id: id) ?? live, caller.canRead(project: execution.projectID) else {
             throw ServiceError.notFound("Execution not found [id=\(id)]")
         }
         return execution
@@ -157,6 +166,8 @@ public struct ExecutionService: Sendable {
     /// Deletes an execution; one still waiting never runs, one running is stopped.
     public func delete(id: String, by caller: Caller) async throws {
         let execution = try await show(id: id, by: caller)
+        // Before the store's delete: a sync execution ending meanwhile then stores nothing.
+        running.markDeleted(id)
         try await store.deleteExecution(id: id)
         if execution.status == .running, !(await queue.remove(executionID: id)) {
             _ = await pool?.cancel(executionID: id)
@@ -164,7 +175,8 @@ public struct ExecutionService: Sendable {
     }
 
     /// After a stop or a crash, before serving: executions a worker had taken cannot finish
-    /// and fail, saying why (so do sync ones that had not started: their callers are gone).
+    /// and fail, saying why (so do sync ones stored as running by an older hearthd: their
+    /// callers are gone).
     /// Async ones no worker had taken stay `running` for `requeuePending`.
     public func failInterrupted() async throws {
         let pending = Set(try await store.pendingExecutions().map(\.id))

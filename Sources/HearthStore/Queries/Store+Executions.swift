@@ -12,12 +12,7 @@ extension Store {
         try writeNow { db in
             try check(try Runtime.fetchOne(db.cachedStatement(sql: "SELECT * FROM runtimes WHERE id = ?"), arguments: [runtimeID]))
             try db.cachedStatement(sql: Execution.insertSQL).execute(arguments: execution.insertArguments)
-            if execution.functionVersion == 0 {
-                try db.cachedStatement(sql: "UPDATE functions SET count = count + 1 WHERE id = ?").execute(arguments: [execution.functionID])
-            } else {
-                try db.cachedStatement(sql: "UPDATE function_versions SET count = count + 1 WHERE function_id = ? AND version_number = ?")
-                    .execute(arguments: [execution.functionID, execution.functionVersion])
-            }
+            try countExecution(execution, db)
         }
     }
 
@@ -25,12 +20,28 @@ extension Store {
         try await db.read { db in try Execution.fetchOne(db, key: id) }
     }
 
-    /// Executions in creation order.
-    public func executions(_ query: ListQuery) async throws -> [Execution] {
+    /// Executions in creation order, with `live` ones merged in: sync executions that run and
+    /// have no row until they end (the services keep them in memory). The same condition
+    /// filters both, in SQL, so a filter means the same on either; a live one that has been
+    /// stored meanwhile is listed once, as stored.
+    public func executions(_ query: ListQuery, including live: [Execution] = []) async throws -> [Execution] {
         let (condition, arguments) = query.sqlCondition()
-        return try await db.read { db in
-            try Execution.fetchAll(db, sql: "SELECT * FROM executions WHERE \(condition) ORDER BY created_at, rowid", arguments: arguments)
+        guard !live.isEmpty else {
+            return try await db.read { db in
+                try Execution.fetchAll(db, sql: "SELECT * FROM executions WHERE \(condition) ORDER BY created_at, rowid", arguments: arguments)
+            }
         }
+        var rows = ["SELECT \(Execution.columns), rowid AS listed FROM executions"]
+        var rowArguments: StatementArguments = []
+        for (index, execution) in live.enumerated() {
+            rows.append("SELECT \(Execution.liveRow), ? WHERE NOT EXISTS (SELECT 1 FROM executions WHERE id = ?)")
+            _ = rowArguments.append(contentsOf: execution.insertArguments)
+            // After every stored row of the same millisecond, in the order they started.
+            _ = rowArguments.append(contentsOf: [Int64.max - Int64(live.count - index), execution.id])
+        }
+        let sql = "SELECT * FROM (\(rows.joined(separator: " UNION ALL "))) WHERE \(condition) ORDER BY created_at, listed"
+        let all = rowArguments + arguments
+        return try await db.read { db in try Execution.fetchAll(db, sql: sql, arguments: all) }
     }
 
     /// Async executions accepted and not yet taken by a worker, oldest first.
@@ -58,6 +69,32 @@ extension Store {
             if db.changesCount > 0, let log, !log.isEmpty {
                 try db.cachedStatement(sql: "INSERT OR REPLACE INTO execution_logs (execution_id, text) VALUES (?, ?)").execute(arguments: [id, log])
             }
+        }
+    }
+
+    /// Stores a sync execution once it has ended, with its log, and counts it, in one
+    /// transaction on the caller's thread: a sync call's only write (it is shown from memory
+    /// while it runs). `deleted` is asked inside the transaction: a delete marks the execution
+    /// before its own write, so whichever transaction runs second sees the other's effect and
+    /// a deleted execution is never stored. It still counts, as Qinling counts calls made.
+    public func insertFinishedExecution(_ execution: Execution, log: String?, deleted: @Sendable () -> Bool) throws {
+        try writeNow { db in
+            if !deleted() {
+                try db.cachedStatement(sql: Execution.insertSQL).execute(arguments: execution.insertArguments)
+                if let log, !log.isEmpty {
+                    try db.cachedStatement(sql: "INSERT INTO execution_logs (execution_id, text) VALUES (?, ?)").execute(arguments: [execution.id, log])
+                }
+            }
+            try countExecution(execution, db)
+        }
+    }
+
+    private func countExecution(_ execution: Execution, _ db: Database) throws {
+        if execution.functionVersion == 0 {
+            try db.cachedStatement(sql: "UPDATE functions SET count = count + 1 WHERE id = ?").execute(arguments: [execution.functionID])
+        } else {
+            try db.cachedStatement(sql: "UPDATE function_versions SET count = count + 1 WHERE function_id = ? AND version_number = ?")
+                .execute(arguments: [execution.functionID, execution.functionVersion])
         }
     }
 

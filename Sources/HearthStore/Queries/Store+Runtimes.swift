@@ -10,6 +10,15 @@ extension Store {
         try await db.read { db in try Runtime.fetchOne(db, key: id) }
     }
 
+    /// The status of the runtime a sync call checks, nil if there is none: read on the
+    /// caller's thread with a cached statement, and only the one column, since decoding a
+    /// whole `Runtime` cost more than the read.
+    public func runtimeStatusNow(id: String) throws -> Runtime.Status? {
+        try readNow { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM runtimes WHERE id = ?"), arguments: [id]).flatMap(Runtime.Status.init(rawValue:))
+        }
+    }
+
     /// Runtimes in creation order.
     public func runtimes(_ query: ListQuery) async throws -> [Runtime] {
         let (condition, arguments) = query.sqlCondition()

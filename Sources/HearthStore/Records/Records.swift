@@ -30,6 +30,15 @@ extension Execution: FetchableRecord, PersistableRecord {
         project_id, created_at, updated_at, started_at, destination_chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
+    /// The columns in `insertSQL`'s order.
+    static let columns = "id, function_id, function_version, function_alias, description, status, sync, input, result, project_id, created_at, updated_at, started_at, destination_chain"
+
+    /// One row of `columns` from `insertArguments`, for a row that is not in the table. Each
+    /// value is cast to its column's affinity, so that a list filter compares it as it would
+    /// the stored column (`function_version=2`, `sync=1`); the dates are left as the text
+    /// they are stored as (a cast to NUMERIC would cut them to the year), and are not filtered.
+    static let liveRow = "CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BOOLEAN), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), ?, ?, ?, CAST(? AS TEXT)"
+
     var insertArguments: StatementArguments {
         [id, functionID, functionVersion, functionAlias, description, status.rawValue, sync, input, result,
          projectID, StoredDate(createdAt), updatedAt.map(StoredDate.init), startedAt.map(StoredDate.init),
