@@ -4,6 +4,7 @@ starting included, every sandbox cgroup goes, and nothing leaks (no continuation
 after kill -9 no worker outlives the daemon by more than a second, and the next start reclaims
 what a killed launcher left."""
 
+import fcntl
 import glob
 import json
 import os
@@ -60,6 +61,25 @@ def sandbox_cgroups():
     return sorted({path for pattern in patterns for path in glob.glob(pattern, recursive=True)})
 
 
+def remove_if_unclaimed(group):
+    """Removes an empty sandbox group no live launcher holds, as a launcher's start does: the
+    uid's lock in /run/hearth/uids is free. A held one may be a group just made for a spawn."""
+    uid = group.rsplit("sandbox-", 1)[1]
+    try:
+        lock = os.open(f"/run/hearth/uids/{uid}", os.O_RDWR)
+    except FileNotFoundError:
+        lock = None
+    try:
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rmdir(group)
+    except OSError:
+        pass
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
 @pytest.fixture(autouse=True)
 def no_other_sandboxes():
     """These tests count every sandbox on the host: none may be there before. Empty groups a
@@ -67,10 +87,7 @@ def no_other_sandboxes():
     refuses a group with processes)."""
     def gone():
         for group in sandbox_cgroups():
-            try:
-                os.rmdir(group)
-            except OSError:
-                pass
+            remove_if_unclaimed(group)
         return not sandbox_processes() and not sandbox_cgroups()
 
     # An earlier module's daemon may still be reaping its workers (seen on a loaded machine in
