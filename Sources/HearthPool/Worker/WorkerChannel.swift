@@ -301,10 +301,12 @@ final class WorkerChannel: @unchecked Sendable {
         }
     }
 
-    /// After anything happened: the answer delivered if it is in, and the loop told what to
+    /// After anything happened: the answer delivered if it is in (and, once no exchange is
+    /// left, a worker found closed reported as closed while idle), and the loop told what to
     /// wait for next.
     private func settle() {
         deliver()
+        if current == nil { deliver() }
         updateInterest()
     }
 
