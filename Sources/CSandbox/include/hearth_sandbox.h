@@ -198,6 +198,25 @@ int hearth_clone_tree_fd(int directory_fd);
 int hearth_send_record(int socket, const void *bytes, size_t size, const int *fds, int fd_count);
 long hearth_receive_record(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count, int *truncated);
 
+/*
+ * hearthd's one I/O loop for all workers (event_poll.c): an epoll set whose entries carry a
+ * 64-bit token, an eventfd to wake it, and a non-blocking send of a frame's bytes with
+ * descriptors (SCM_RIGHTS, at most HL_MAX_FDS) riding on them. Events are HEARTH_POLL_*,
+ * epoll's own values; setting no events removes the entry. Each returns -errno on failure;
+ * the send returns the bytes sent (perhaps fewer than `size`), wait the number of events.
+ */
+#define HEARTH_POLL_IN 0x001u
+#define HEARTH_POLL_OUT 0x004u
+#define HEARTH_POLL_ERR 0x008u
+#define HEARTH_POLL_HUP 0x010u
+int hearth_poll_create(void);
+int hearth_poll_set(int poll_fd, int fd, uint32_t events, uint64_t token, int registered);
+int hearth_poll_wait(int poll_fd, uint64_t *tokens, uint32_t *events, int max, int timeout_ms);
+int hearth_wake_create(void);
+int hearth_wake(int wake_fd);
+void hearth_wake_clear(int wake_fd);
+long hearth_send_attaching(int socket, const void *bytes, size_t size, const int *fds, int fd_count);
+
 /* hearthd's root phase: chown -R of a directory that never follows a symlink (openat with
    O_NOFOLLOW from each parent's fd, fchownat AT_SYMLINK_NOFOLLOW). 0 or -errno. */
 int hearth_chown_tree(const char *path, uid_t uid, gid_t gid);

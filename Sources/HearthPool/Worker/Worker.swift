@@ -41,7 +41,7 @@ public final class Worker: @unchecked Sendable {
 
     public var pid: pid_t { process.pid }
 
-    /// Starts a worker and waits for its `hello`. The sandbox is made on a thread of its own
+    /// Starts a worker and waits for its `hello`. The sandbox is made on the spawn thread
     /// (it blocks for milliseconds), never on the cooperative pool.
     static func start(id: String, template: WorkerTemplate, sandbox: Sandbox, profile: SeccompProfile, settings: PoolSettings) async throws -> Worker {
         var control: [Int32] = [-1, -1]
@@ -58,11 +58,9 @@ public final class Worker: @unchecked Sendable {
         }
         let (theirControl, theirOutput) = (control[1], output[1])
         let spec = template.sandboxSpec(limits: CgroupLimits(memory: settings.genericMemory, pids: settings.pidsLimit, millicpu: 1000), settings: settings, profile: profile)
-        let spawned: Result<SandboxedProcess, SandboxError> = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(returning: Result { () throws(SandboxError) in
-                    try sandbox.spawn(spec, stdout: theirOutput, stderr: theirOutput, control: theirControl)
-                })
+        let spawned: Result<SandboxedProcess, SandboxError> = await SpawnThread.shared.run {
+            Result { () throws(SandboxError) in
+                try sandbox.spawn(spec, stdout: theirOutput, stderr: theirOutput, control: theirControl)
             }
         }
         close(control[1])

@@ -11,3 +11,14 @@ public enum Descriptors {
         return (ends[0], ends[1])
     }
 }
+
+extension Descriptors {
+    /// One non-blocking send of (the start of) `bytes` on a Unix socket, with `fds` riding on
+    /// the first byte sent (SCM_RIGHTS, at most four; the receiver gets copies, the caller's
+    /// stay open). The bytes sent (perhaps fewer than all), or -errno (-EAGAIN: full).
+    public static func send(_ socket: Int32, _ bytes: UnsafeRawBufferPointer, attaching fds: [Int32] = []) -> Int {
+        fds.withUnsafeBufferPointer { fds in
+            hearth_send_attaching(socket, bytes.baseAddress, bytes.count, fds.baseAddress, Int32(fds.count))
+        }
+    }
+}
