@@ -65,6 +65,8 @@ def judge(results):
         rows.append(Row(f"fresh sandboxed python3 worker ready ≤ {WORKER_READY_MS} ms", f"{ready['value']:.2f} ms", ready["value"] <= WORKER_READY_MS,
                         f"python3 -I -S -c pass {plain['baseline']:.2f} ms" if "baseline" in plain else "",
                         ready["value"] / plain["baseline"] if "baseline" in plain else None))
+    else:
+        rows.append(Row(f"fresh sandboxed python3 worker ready ≤ {WORKER_READY_MS} ms", "not measured", False, "hearth-bench did not run"))
     footprint = results["footprint"]
     rss = footprint["idle_rss"]
     worst_rss = max(rss["started_mb"], rss["with_runtime_mb"])
