@@ -20,7 +20,7 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
 }
 @MainActor func report(_ name: String, _ value: Double, unit: String, baseline: Double? = nil, baselineName: String? = nil) {
-    var line = "\(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", value)) \(unit)"
+    var line = "\(name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", value)) \(unit)"
     if let baseline, let baselineName {
         line += "   baseline \(baselineName): \(String(format: "%.3f", baseline)) \(unit) (ratio \(String(format: "%.2f", value / baseline)))"
         results.append((name, .object(["value": .double(value), "unit": .string(unit), "baseline": .double(baseline), "baseline_name": .string(baselineName)])))
