@@ -29,10 +29,12 @@ def judge(results):
                         f"functions-framework {ff['p50_us']:.0f} µs", unix["p50_us"] / ff["p50_us"]))
         rows.append(Row(f"unix, 1 client: p99 ≤ {P99_US} µs", f"{unix['p99_us']:.0f} µs", unix["p99_us"] <= P99_US,
                         f"functions-framework {ff['p99_us']:.0f} µs", unix["p99_us"] / ff["p99_us"]))
-        for stat in ("p50", "p99"):
-            ratio = tcp[f"{stat}_us"] / unix[f"{stat}_us"]
-            rows.append(Row(f"tcp + token, 1 client: {stat} within {TCP_WITHIN - 1:.0%} of unix", f"{tcp[f'{stat}_us']:.0f} µs",
-                            ratio <= TCP_WITHIN, f"unix {unix[f'{stat}_us']:.0f} µs", ratio))
+        # "Within 15 % of that": of the Unix socket's targets, so that a slow Unix socket does
+        # not make a slow TCP pass; the ratio to the Unix socket's measured value is shown.
+        for stat, bound in (("p50", P50_US), ("p99", P99_US)):
+            limit = bound * TCP_WITHIN
+            rows.append(Row(f"tcp + token, 1 client: {stat} ≤ {limit:.0f} µs (unix's + {TCP_WITHIN - 1:.0%})", f"{tcp[f'{stat}_us']:.0f} µs",
+                            tcp[f"{stat}_us"] <= limit, f"unix {unix[f'{stat}_us']:.0f} µs", tcp[f"{stat}_us"] / unix[f"{stat}_us"]))
     for clients in ("4", "16"):
         for name in ("unix", "tcp"):
             if clients in sync:
