@@ -20,7 +20,7 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
 }
 @MainActor func report(_ name: String, _ value: Double, unit: String, baseline: Double? = nil, baselineName: String? = nil) {
-    var line = "\(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", value)) \(unit)"
+    var line = "\(name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", value)) \(unit)"
     if let baseline, let baselineName {
         line += "   baseline \(baselineName): \(String(format: "%.3f", baseline)) \(unit) (ratio \(String(format: "%.2f", value / baseline)))"
         results.append((name, .object(["value": .double(value), "unit": .string(unit), "baseline": .double(baseline), "baseline_name": .string(baselineName)])))
@@ -147,6 +147,17 @@ let launchedRate = Double(spawns) / seconds(clock.now - started)
 report("sandbox set-up via hearth-launcher (median)", percentile(launchedSpawns, 0.5), unit: "ms",
        baseline: percentile(spawnOnly, 0.5), baselineName: "in-process")
 report("sandbox spawn+exit /bin/true via hearth-launcher", launchedRate, unit: "per s", baseline: sandboxRate, baselineName: "in-process")
+// A fresh worker as the daemon starts one: through hearth-launcher.
+var launchedReady: [Double] = []
+for _ in 0..<10 {
+    let pool = WorkerPool(sandbox: launched, profiles: profiles, settings: PoolSettings(capacity: 1), logger: logger)
+    let t0 = clock.now
+    try await pool.warm(python)
+    launchedReady.append(seconds(clock.now - t0) * 1000)
+    await pool.shutdown()
+}
+report("python3 worker ready via hearth-launcher (median)", percentile(launchedReady, 0.5), unit: "ms",
+       baseline: percentile(readyTimes, 0.5), baselineName: "in-process")
 let launchedPool = WorkerPool(sandbox: launched, profiles: profiles, settings: PoolSettings(capacity: 4, perFunctionWorkers: 1), logger: logger)
 try await launchedPool.warm(python)
 let launchedBundle = CodeBundle(directory: launchedCode, entry: "empty.main")
