@@ -9,13 +9,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
-#include "hearth_launcher.h"
 #include "hearth_sandbox.h"
 
 int hearth_poll_create(void) {
@@ -57,26 +55,7 @@ void hearth_wake_clear(int wake_fd) {
 }
 
 long hearth_send_attaching(int socket, const void *bytes, size_t size, const int *fds, int fd_count) {
-    union {
-        char buffer[CMSG_SPACE(sizeof(int) * HL_MAX_FDS)];
-        struct cmsghdr align;
-    } control;
-    struct iovec iov = {(void *)bytes, size};
-    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd_count < 0 || fd_count > HL_MAX_FDS) return -EINVAL;
-    if (fd_count > 0) {
-        memset(&control, 0, sizeof control);
-        message.msg_control = control.buffer;
-        message.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)fd_count);
-        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message);
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)fd_count);
-        memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * (size_t)fd_count);
-    }
-    ssize_t n;
-    do { n = sendmsg(socket, &message, MSG_NOSIGNAL | MSG_DONTWAIT); } while (n < 0 && errno == EINTR);
-    return n < 0 ? -errno : (long)n;
+    return hearth_send_fds(socket, bytes, size, fds, fd_count, MSG_DONTWAIT);
 }
 
 _Static_assert(HEARTH_POLL_IN == EPOLLIN && HEARTH_POLL_OUT == EPOLLOUT && HEARTH_POLL_ERR == EPOLLERR && HEARTH_POLL_HUP == EPOLLHUP,

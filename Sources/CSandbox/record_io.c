@@ -13,7 +13,7 @@
 #include "hearth_launcher.h"
 #include "hearth_sandbox.h"
 
-int hearth_send_record(int socket, const void *bytes, size_t size, const int *fds, int fd_count) {
+long hearth_send_fds(int socket, const void *bytes, size_t size, const int *fds, int fd_count, int flags) {
     union {
         char buffer[CMSG_SPACE(sizeof(int) * HL_MAX_FDS)];
         struct cmsghdr align;
@@ -32,9 +32,14 @@ int hearth_send_record(int socket, const void *bytes, size_t size, const int *fd
         memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * (size_t)fd_count);
     }
     ssize_t n;
-    do { n = sendmsg(socket, &message, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
-    if (n < 0) return -errno;
-    return n == (ssize_t)size ? 0 : -EIO;
+    do { n = sendmsg(socket, &message, MSG_NOSIGNAL | flags); } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : (long)n;
+}
+
+int hearth_send_record(int socket, const void *bytes, size_t size, const int *fds, int fd_count) {
+    long n = hearth_send_fds(socket, bytes, size, fds, fd_count, 0);
+    if (n < 0) return (int)n;
+    return n == (long)size ? 0 : -EIO;
 }
 
 long hearth_receive_record(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count, int *truncated) {

@@ -196,6 +196,9 @@ int hearth_clone_tree_fd(int directory_fd);
  * than descriptors.
  */
 int hearth_send_record(int socket, const void *bytes, size_t size, const int *fds, int fd_count);
+/* The sendmsg under both senders: `bytes` with up to HL_MAX_FDS descriptors (MSG_NOSIGNAL
+ * added to `flags`); the bytes that went out, or -errno. */
+long hearth_send_fds(int socket, const void *bytes, size_t size, const int *fds, int fd_count, int flags);
 long hearth_receive_record(int socket, void *buffer, size_t size, int *fds, int max_fds, int *fd_count, int *truncated);
 
 /*
