@@ -68,17 +68,25 @@ report("sandbox spawn+exit /bin/true", sandboxRate, unit: "per s", baseline: pla
 // 2. A fresh python3 worker ready (sandbox, interpreter start, pre-imports, hello).
 let python = WorkerTemplate(runtimeID: "bench-python", runtimeName: "python3", directory: root.appendingPathComponent("runtimes/python3"),
                             command: ["/usr/bin/python3", "-I", "-S", "-u", "worker.py"], trusted: true, descriptors: true)
-var logger = Logger(label: "bench")
-logger.logLevel = .error
+let logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    return logger
+}()
 let profiles = WorkerPool.Profiles(trusted: profile, untrusted: profile)
-var readyTimes: [Double] = []
-for _ in 0..<10 {
-    let pool = WorkerPool(sandbox: sandbox, profiles: profiles, settings: PoolSettings(capacity: 1), logger: logger)
-    let t0 = clock.now
-    try await pool.warm(python)
-    readyTimes.append(seconds(clock.now - t0) * 1000)
-    await pool.shutdown()
+/// Milliseconds for a fresh python3 worker to say hello, ten times, on `sandbox`.
+func workerReadyTimes(on sandbox: Sandbox) async throws -> [Double] {
+    var times: [Double] = []
+    for _ in 0..<10 {
+        let pool = WorkerPool(sandbox: sandbox, profiles: profiles, settings: PoolSettings(capacity: 1), logger: logger)
+        let t0 = clock.now
+        try await pool.warm(python)
+        times.append(seconds(clock.now - t0) * 1000)
+        await pool.shutdown()
+    }
+    return times
 }
+let readyTimes = try await workerReadyTimes(on: sandbox)
 var passTimes: [Double] = []
 for _ in 0..<10 {
     let t0 = clock.now
@@ -148,14 +156,7 @@ report("sandbox set-up via hearth-launcher (median)", percentile(launchedSpawns,
        baseline: percentile(spawnOnly, 0.5), baselineName: "in-process")
 report("sandbox spawn+exit /bin/true via hearth-launcher", launchedRate, unit: "per s", baseline: sandboxRate, baselineName: "in-process")
 // A fresh worker as the daemon starts one: through hearth-launcher.
-var launchedReady: [Double] = []
-for _ in 0..<10 {
-    let pool = WorkerPool(sandbox: launched, profiles: profiles, settings: PoolSettings(capacity: 1), logger: logger)
-    let t0 = clock.now
-    try await pool.warm(python)
-    launchedReady.append(seconds(clock.now - t0) * 1000)
-    await pool.shutdown()
-}
+let launchedReady = try await workerReadyTimes(on: launched)
 report("python3 worker ready via hearth-launcher (median)", percentile(launchedReady, 0.5), unit: "ms",
        baseline: percentile(readyTimes, 0.5), baselineName: "in-process")
 let launchedPool = WorkerPool(sandbox: launched, profiles: profiles, settings: PoolSettings(capacity: 4, perFunctionWorkers: 1), logger: logger)
