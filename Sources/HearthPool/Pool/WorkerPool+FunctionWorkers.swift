@@ -39,9 +39,8 @@ extension WorkerPool {
 
     /// Retires specialised workers idle longer than the TTL. Called periodically.
     public func retireIdle(now: ContinuousClock.Instant = .now) {
-        let retired = perform(.expireIdle(now: now, ttl: .milliseconds(Int(settings.idleTTL * 1000))))
-        if !retired.isEmpty {
-            logger.info("idle workers retired", metadata: ["count": "\(retired.count { if case .retire = $0 { true } else { false } })"])
-        }
+        let actions = perform(.expireIdle(now: now, ttl: .milliseconds(Int(settings.idleTTL * 1000))))
+        let retired = actions.count { if case .retire = $0 { true } else { false } }
+        if retired > 0 { logger.info("idle workers retired", metadata: ["count": "\(retired)"]) }
     }
 }
