@@ -24,11 +24,8 @@ final class StoreTests: XCTestCase {
         try store.close()
     }
 
-    /// The execution insert on the call path is hand-written SQL: it must store what the
-    /// Codable record reads back, and count the execution against its function.
-    func testExecutionInsertStoresEveryField() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+    /// A store in `directory` holding one public runtime of project p and one function on it.
+    func storeWithFunction(in directory: URL) async throws -> (Store, Runtime, Function) {
         let store = try Store(directory: directory)
         let runtime = Runtime(id: Identifier.make(), name: nil, image: "python3", description: nil, isPublic: true, trusted: true,
                               status: .available, projectID: "p", createdAt: Date())
@@ -36,6 +33,15 @@ final class StoreTests: XCTestCase {
         let function = Function(id: Identifier.make(), name: nil, description: nil, runtimeID: runtime.id, entry: "a.b",
                                 cpu: 100, memorySize: 1, timeout: 1, packageMD5: "x", projectID: "p", createdAt: Date())
         try await store.insertFunction(function)
+        return (store, runtime, function)
+    }
+
+    /// The execution insert on the call path is hand-written SQL: it must store what the
+    /// Codable record reads back, and count the execution against its function.
+    func testExecutionInsertStoresEveryField() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, runtime, function) = try await storeWithFunction(in: directory)
         let execution = Execution(
             id: Identifier.make(), functionID: function.id, functionVersion: 0, functionAlias: "alias", description: "d é",
             status: .running, sync: false, input: "{\"a\": 1}", result: "{}", projectID: "p",
@@ -61,13 +67,7 @@ final class StoreTests: XCTestCase {
     func testLiveExecutionsAreFilteredLikeStoredOnesAndStoredOnceWhenTheyEnd() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store(directory: directory)
-        let runtime = Runtime(id: Identifier.make(), name: nil, image: "python3", description: nil, isPublic: true, trusted: true,
-                              status: .available, projectID: "p", createdAt: Date())
-        try await store.insertRuntime(runtime)
-        let function = Function(id: Identifier.make(), name: nil, description: nil, runtimeID: runtime.id, entry: "a.b",
-                                cpu: 100, memorySize: 1, timeout: 1, packageMD5: "x", projectID: "p", createdAt: Date())
-        try await store.insertFunction(function)
+        let (store, runtime, function) = try await storeWithFunction(in: directory)
         func execution(_ description: String, sync: Bool, at second: Double) -> Execution {
             Execution(id: Identifier.make(), functionID: function.id, functionVersion: 0, functionAlias: nil, description: description,
                       status: .running, sync: sync, input: nil, projectID: "p", createdAt: Date(timeIntervalSince1970: 1_795_437_840 + second))
