@@ -94,18 +94,94 @@ final class StoreTests: XCTestCase {
         ended.status = .success
         ended.result = "{\"output\": null}"
         ended.updatedAt = Date()
-        try store.insertFinishedExecution(ended, log: "printed\n") { false }
+        try await store.insertFinishedExecution(ended, log: "printed\n") { false }
         let both = try await store.executions(ListQuery(scope: .all), including: live)
         XCTAssertEqual(both.map(\.description), ["queued", "live one", "live two"])
         XCTAssertEqual(both.last?.status, .success)
         let log = try await store.executionLog(id: ended.id)
         XCTAssertEqual(log, "printed\n")
 
-        try store.insertFinishedExecution(live[0], log: "gone\n") { true }
+        try await store.insertFinishedExecution(live[0], log: "gone\n") { true }
         let deleted = try await store.execution(id: live[0].id)
         XCTAssertNil(deleted)
         let counted = try await store.function(id: function.id)
         XCTAssertEqual(counted?.count, 3)
+        try store.close()
+    }
+
+    /// What a call reads of its function and runtime comes from memory, and every committed
+    /// change but the per-call count is seen by the next call.
+    func testCallsSeeEveryCommittedChangeToTheirFunctionAndRuntime() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, runtime, function) = try await storeWithFunction(in: directory)
+        XCTAssertEqual(try store.functionToRun(id: function.id)?.entry, "a.b")
+        XCTAssertEqual(try store.runtimeStatusNow(id: runtime.id), .available)
+        var changed = function
+        changed.entry = "c.d"
+        changed.memorySize = 2
+        try await store.updateFunction(changed)
+        XCTAssertEqual(try store.functionToRun(id: function.id)?.entry, "c.d")
+        XCTAssertEqual(try store.functionToRun(id: function.id)?.memorySize, 2)
+        _ = try await store.setRuntimeStatus(id: runtime.id, .error, reason: "test")
+        XCTAssertEqual(try store.runtimeStatusNow(id: runtime.id), .error)
+        // Counting calls changes nothing a call runs.
+        let ended = Execution(id: Identifier.make(), functionID: function.id, functionVersion: 0, functionAlias: nil, description: nil,
+                              status: .success, sync: true, input: nil, projectID: "p", createdAt: Date())
+        try await store.insertFinishedExecution(ended, log: nil) { false }
+        XCTAssertEqual(try store.functionToRun(id: function.id)?.entry, "c.d")
+        let counted = try await store.function(id: function.id)
+        XCTAssertEqual(counted?.count, 1)
+        // A function a call has seen is gone for the next one once deleted, and a new one
+        // is found at once.
+        try await store.deleteExecution(id: ended.id)
+        let removed = try await store.deleteFunction(id: function.id)
+        XCTAssertTrue(removed)
+        XCTAssertNil(try store.functionToRun(id: function.id))
+        var other = function
+        other.id = Identifier.make()
+        XCTAssertNil(try store.functionToRun(id: other.id))
+        try await store.insertFunction(other)
+        XCTAssertEqual(try store.functionToRun(id: other.id)?.id, other.id)
+        try store.close()
+    }
+
+    /// Executions ending together are stored together; one that cannot be stored fails alone.
+    func testExecutionsEndingTogetherAreAllStoredAndAFailureStaysWithItsCaller() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, _, function) = try await storeWithFunction(in: directory)
+        let count = 200
+        func ended(_ id: String) -> Execution {
+            Execution(id: id, functionID: function.id, functionVersion: 0, functionAlias: nil,
+                      description: nil, status: .success, sync: true, input: nil, projectID: "p", createdAt: Date())
+        }
+        try await store.insertFinishedExecution(ended("taken"), log: nil) { false }
+        let failures = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<count {
+                group.addTask {
+                    // Every tenth has an id already stored.
+                    do {
+                        try await store.insertFinishedExecution(ended(i % 10 == 0 ? "taken" : "e\(i)"), log: "log \(i)\n") { false }
+                        return false
+                    } catch StoreError.duplicate(let table, _) {
+                        XCTAssertEqual(table, "executions")
+                        XCTAssertEqual(i % 10, 0)
+                        return true
+                    }
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        XCTAssertEqual(failures, count / 10)
+        let stored = try await store.executions(ListQuery(scope: .all))
+        XCTAssertEqual(stored.count, 1 + count - count / 10)
+        for i in [1, 55, 199] {
+            let log = try await store.executionLog(id: "e\(i)")
+            XCTAssertEqual(log, "log \(i)\n")
+        }
+        let counted = try await store.function(id: function.id)
+        XCTAssertEqual(counted?.count, 1 + count - count / 10)
         try store.close()
     }
 

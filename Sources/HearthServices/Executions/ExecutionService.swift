@@ -132,7 +132,7 @@ public struct ExecutionService: Sendable {
         execution.result = ending.result.serialized
         execution.updatedAt = Date()
         if execution.sync {
-            try store.insertFinishedExecution(execution, log: ending.log) { [running, id = execution.id] in running.isDeleted(id) }
+            try await store.insertFinishedExecution(execution, log: ending.log) { [running, id = execution.id] in running.isDeleted(id) }
         } else {
             try store.finishExecution(id: execution.id, status: ending.status, result: execution.result ?? "", log: ending.log)
         }

@@ -3,6 +3,7 @@ import HearthCore
 /// What an execution runs: one version of one function, named directly or through an alias.
 /// Executions, jobs and webhooks all resolve their target the same way.
 public struct FunctionTarget: Sendable {
+    /// As a call runs it: its `count` may be behind (`Store.functionToRun`).
     public var function: Function
     /// 0 is the function's current package.
     public var version: Int
@@ -26,15 +27,24 @@ extension FunctionService {
             guard let record = try await store.alias(name: alias, projectID: caller.projectID) else {
                 throw ServiceError.notFound("FunctionAlias not found [name=\(alias)]")
             }
-            let function = try await ownedOnly ? owned(id: record.functionID, by: caller) : show(id: record.functionID, by: caller)
+            let function = try runnable(id: record.functionID, by: caller, ownedOnly: ownedOnly)
             try await checkVersion(record.functionVersion, of: function)
             return FunctionTarget(function: function, version: record.functionVersion, alias: alias)
         }
         guard let functionID else {
             throw ServiceError.invalidInput("Either function_alias or function_id must be provided.")
         }
-        let function = try await ownedOnly ? owned(id: functionID, by: caller) : show(id: functionID, by: caller)
+        let function = try runnable(id: functionID, by: caller, ownedOnly: ownedOnly)
         try await checkVersion(version ?? 0, of: function)
         return FunctionTarget(function: function, version: version ?? 0, alias: nil)
+    }
+
+    /// The function `show` (or, `ownedOnly`, `owned`) would give, as a call runs it.
+    private func runnable(id: String, by caller: Caller, ownedOnly: Bool) throws -> Function {
+        guard let function = try store.functionToRun(id: id),
+              ownedOnly ? function.projectID == caller.projectID : caller.canRead(project: function.projectID) else {
+            throw Self.notFound(id: id)
+        }
+        return function
     }
 }

@@ -10,6 +10,8 @@ import HearthCore
 public final class Store: Sendable {
     let db: DatabasePool
     let checkpointer: WALCheckpointer
+    let definitions = DefinitionCache()
+    let groupCommit: GroupCommit
     public let packages: PackageStore
     public let directory: URL
 
@@ -37,6 +39,8 @@ public final class Store: Sendable {
             try Schema.migrator.migrate(db)
             checkpointer = try WALCheckpointer(path: path)
             db.add(transactionObserver: checkpointer, extent: .databaseLifetime)
+            db.add(transactionObserver: definitions, extent: .databaseLifetime)
+            groupCommit = GroupCommit(writer: db)
             for file in [path, path + "-wal", path + "-shm"] { try PrivateFiles.restrict(file, mode: 0o600, ifExists: true) }
         } catch {
             throw StoreError.cannotOpen(path: directory.path, reason: "\(error)")

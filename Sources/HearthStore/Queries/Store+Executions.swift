@@ -73,12 +73,12 @@ extension Store {
     }
 
     /// Stores a sync execution once it has ended, with its log, and counts it, in one
-    /// transaction on the caller's thread: a sync call's only write (it is shown from memory
+    /// transaction shared with the executions ending meanwhile: a sync call's only write (it is shown from memory
     /// while it runs). `deleted` is asked inside the transaction: a delete marks the execution
     /// before its own write, so whichever transaction runs second sees the other's effect and
     /// a deleted execution is never stored. It still counts, as Qinling counts calls made.
-    public func insertFinishedExecution(_ execution: Execution, log: String?, deleted: @Sendable () -> Bool) throws {
-        try writeNow { db in
+    public func insertFinishedExecution(_ execution: Execution, log: String?, deleted: @escaping @Sendable () -> Bool) async throws {
+        try await writeTogether { [self] db in
             if !deleted() {
                 try db.cachedStatement(sql: Execution.insertSQL).execute(arguments: execution.insertArguments)
                 if let log, !log.isEmpty {

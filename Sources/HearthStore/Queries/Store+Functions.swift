@@ -6,9 +6,16 @@ extension Store {
         try await write { db in try function.insert(db) }
     }
 
-    /// Read on the caller's thread with a cached statement: every execution reads its function.
     public func function(id: String) async throws -> Function? {
         try readNow { db in try Function.fetchOne(db.cachedStatement(sql: "SELECT * FROM functions WHERE id = ?"), arguments: [id]) }
+    }
+
+    /// The function as a call runs it, usually from memory (`DefinitionCache`): every call
+    /// reads its function. Its `count` may be behind; everything else is as last committed.
+    public func functionToRun(id: String) throws -> Function? {
+        try definitions.function(id: id) {
+            try readNow { db in try Function.fetchOne(db.cachedStatement(sql: "SELECT * FROM functions WHERE id = ?"), arguments: [id]) }
+        }
     }
 
     /// Functions in creation order (Qinling's order was by UUID, i.e. random).

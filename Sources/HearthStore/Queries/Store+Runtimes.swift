@@ -10,12 +10,13 @@ extension Store {
         try await db.read { db in try Runtime.fetchOne(db, key: id) }
     }
 
-    /// The status of the runtime a sync call checks, nil if there is none: read on the
-    /// caller's thread with a cached statement, and only the one column, since decoding a
-    /// whole `Runtime` cost more than the read.
+    /// The status of the runtime a sync call checks, nil if there is none: usually from
+    /// memory (`DefinitionCache`), else the one column, read on the caller's thread.
     public func runtimeStatusNow(id: String) throws -> Runtime.Status? {
-        try readNow { db in
-            try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM runtimes WHERE id = ?"), arguments: [id]).flatMap(Runtime.Status.init(rawValue:))
+        try definitions.runtimeStatus(id: id) {
+            try readNow { db in
+                try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM runtimes WHERE id = ?"), arguments: [id]).flatMap(Runtime.Status.init(rawValue:))
+            }
         }
     }
 

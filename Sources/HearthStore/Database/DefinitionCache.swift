@@ -1,0 +1,88 @@
+import GRDB
+import HearthCore
+import Synchronization
+
+/// Functions and runtime statuses as every call reads them, kept in memory between the
+/// writes that change them. Two reads per call through a reader connection (a transaction,
+/// a schema check and the pool's bookkeeping each) were a fifth of a warm call's daemon CPU.
+///
+/// Only this daemon writes functions and runtimes (`hearthd token` and `credential` write
+/// other tables), so watching its own commits is enough: a commit that touched either table
+/// empties the cache. The per-call `count` update is the one change it ignores, so a cached
+/// function's `count` may be behind; `Store.function(id:)`, which answers reads of the
+/// function itself, never comes from here.
+///
+/// A read that began before such a commit may finish after the cache was emptied; the
+/// generation it started with is then stale and what it read is not kept.
+final class DefinitionCache: TransactionObserver, Sendable {
+    private struct Entries {
+        var generation = 0
+        var functions: [String: Function] = [:]
+        var runtimeStatuses: [String: Runtime.Status] = [:]
+    }
+
+    private let entries = Mutex(Entries())
+    /// Set by a change inside the transaction now being written; only the writer touches it.
+    private let changed = Mutex(false)
+    /// Bounds memory for a store of many functions; past it the cache starts over.
+    private let capacity: Int
+
+    init(capacity: Int = 4096) {
+        self.capacity = capacity
+    }
+
+    func function(id: String, read: () throws -> Function?) rethrows -> Function? {
+        try lookUp(id, read: read, get: { $0.functions[id] }, keep: { $0.functions[id] = $1 })
+    }
+
+    func runtimeStatus(id: String, read: () throws -> Runtime.Status?) rethrows -> Runtime.Status? {
+        try lookUp(id, read: read, get: { $0.runtimeStatuses[id] }, keep: { $0.runtimeStatuses[id] = $1 })
+    }
+
+    // Closures rather than key paths: a key path is built anew at every call.
+    private func lookUp<Value>(
+        _ id: String, read: () throws -> Value?, get: (Entries) -> Value?, keep: (inout Entries, Value) -> Void
+    ) rethrows -> Value? {
+        let (cached, generation) = entries.withLock { (get($0), $0.generation) }
+        if let cached { return cached }
+        // Absent rows are not kept: a function created a moment later must be found.
+        guard let value = try read() else { return nil }
+        entries.withLock { entries in
+            guard entries.generation == generation else { return }
+            if entries.functions.count + entries.runtimeStatuses.count >= capacity {
+                entries.functions = [:]
+                entries.runtimeStatuses = [:]
+            }
+            keep(&entries, value)
+        }
+        return value
+    }
+
+    // MARK: - TransactionObserver (on the writer's connection)
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+        switch eventKind {
+        case .update("functions", let columns):
+            return columns != ["count"]
+        case .insert(let table), .delete(let table), .update(let table, _):
+            return table == "functions" || table == "runtimes"
+        }
+    }
+
+    func databaseDidChange(with event: DatabaseEvent) {
+        changed.withLock { $0 = true }
+    }
+
+    func databaseDidCommit(_ db: Database) {
+        guard changed.withLock({ was in defer { was = false }; return was }) else { return }
+        entries.withLock { entries in
+            entries.generation += 1
+            entries.functions = [:]
+            entries.runtimeStatuses = [:]
+        }
+    }
+
+    func databaseDidRollback(_ db: Database) {
+        changed.withLock { $0 = false }
+    }
+}
