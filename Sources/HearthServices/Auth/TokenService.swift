@@ -7,6 +7,7 @@ import HearthStore
 /// only its SHA-256, so a copy of the database does not hand out access.
 public struct TokenService: Sendable {
     let store: Store
+    let cache = TokenCache()
 
     public init(store: Store) {
         self.store = store
@@ -27,10 +28,13 @@ public struct TokenService: Sendable {
         return (token, secret)
     }
 
-    /// The caller a token stands for, or nil if no such token exists.
+    /// The caller a token stands for, or nil if no such token exists. A token revoked by
+    /// another process (`hearthd token revoke`) is refused within a second (`TokenCache`).
     public func authenticate(secret: String) async throws -> Caller? {
-        guard let token = try store.token(secretHash: Self.hash(secret)) else { return nil }
-        return Caller(projectID: token.projectID, isAdmin: token.isAdmin)
+        let hash = Self.hash(secret)
+        return try cache.caller(secretHash: hash) {
+            try store.token(secretHash: hash).map { Caller(projectID: $0.projectID, isAdmin: $0.isAdmin) }
+        }
     }
 
     public func list() async throws -> [APIToken] {

@@ -181,8 +181,7 @@ public struct ExecutionService: Sendable {
     public func failInterrupted() async throws {
         let pending = Set(try await store.pendingExecutions().map(\.id))
         let result: JSONValue = .object(["output": .string("Function execution failed: the daemon restarted while it was running."), "duration": .double(0)])
-        for execution in try await store.executions(ListQuery(scope: .all, filters: [ListFilter(field: "status", expression: "running")]))
-        where !pending.contains(execution.id) {
+        for execution in try await store.runningExecutions() where !pending.contains(execution.id) {
             try store.finishExecution(id: execution.id, status: .failed, result: result.serialized, log: nil)
         }
     }

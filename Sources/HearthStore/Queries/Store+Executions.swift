@@ -52,6 +52,14 @@ extension Store {
         }
     }
 
+    /// Every execution still `running`, oldest first: with the status written out, so that
+    /// SQLite reads them from their partial index rather than every row.
+    public func runningExecutions() async throws -> [Execution] {
+        try await db.read { db in
+            try Execution.fetchAll(db, sql: "SELECT * FROM executions WHERE status = 'running' ORDER BY created_at, rowid")
+        }
+    }
+
     /// Notes that a worker took the execution: from now on a crash fails it instead of re-running it.
     public func markExecutionStarted(id: String) async throws {
         try await write { db in
