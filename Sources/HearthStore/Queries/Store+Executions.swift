@@ -16,8 +16,10 @@ extension Store {
         }
     }
 
+    /// On the caller's thread with a cached statement: a client waiting for an async
+    /// execution asks for it again and again, and GRDB's async read cost more than the read.
     public func execution(id: String) async throws -> Execution? {
-        try await db.read { db in try Execution.fetchOne(db, key: id) }
+        try readNow { db in try Execution.fetchOne(db.cachedStatement(sql: "SELECT * FROM executions WHERE id = ?"), arguments: [id]) }
     }
 
     /// Executions in creation order, with `live` ones merged in: sync executions that run and
@@ -107,7 +109,7 @@ extension Store {
     }
 
     public func executionLog(id: String) async throws -> String? {
-        try await db.read { db in try String.fetchOne(db, sql: "SELECT text FROM execution_logs WHERE execution_id = ?", arguments: [id]) }
+        try readNow { db in try String.fetchOne(db.cachedStatement(sql: "SELECT text FROM execution_logs WHERE execution_id = ?"), arguments: [id]) }
     }
 
     @discardableResult
