@@ -146,6 +146,40 @@ final class StoreTests: XCTestCase {
         try store.close()
     }
 
+    /// The code a call hands the pool follows every commit to the function, its versions and
+    /// its FunctionGraph settings and names, although it is read from memory in between.
+    func testCallsRunTheCodeOfTheirVersionAsCommitted() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, _, function) = try await storeWithFunction(in: directory)
+        XCTAssertEqual(try store.codeToRun(of: function, version: 0), VersionCode(packageMD5: "x"))
+        XCTAssertNil(try store.codeToRun(of: function, version: 1))
+        guard case .created = try await store.createVersion(functionID: function.id, description: nil, maxVersions: 10) else {
+            return XCTFail("version 1 was not created")
+        }
+        var updated = function
+        updated.packageMD5 = "y"
+        try await store.updateFunction(updated)
+        // Version 0 runs the function's package now, version 1 the one it was made with.
+        XCTAssertEqual(try store.codeToRun(of: updated, version: 0)?.packageMD5, "y")
+        XCTAssertEqual(try store.codeToRun(of: updated, version: 1)?.packageMD5, "x")
+        let settings = FunctionGraphSettings(functionID: function.id, package: "default", runtime: "Python3.9", userData: "{\"A\": \"1\"}",
+                                             codeType: "zip", codeFilename: nil, concurrency: nil, updatedAt: Date())
+        try await store.saveFunctionGraphSettings(settings)
+        XCTAssertEqual(try store.codeToRun(of: updated, version: 0)?.functionGraph?.userData, settings.userData)
+        XCTAssertNil(try store.codeToRun(of: updated, version: 1)?.versionName)
+        try await store.insertVersionName(FunctionGraphVersionName(functionID: function.id, versionNumber: 1, name: "v1"))
+        XCTAssertEqual(try store.codeToRun(of: updated, version: 1)?.versionName, "v1")
+        var changed = settings
+        changed.userData = "{}"
+        try await store.saveFunctionGraphSettings(changed)
+        XCTAssertEqual(try store.codeToRun(of: updated, version: 1)?.functionGraph?.userData, "{}")
+        let deleted = try await store.deleteVersion(functionID: function.id, number: 1)
+        XCTAssertTrue(deleted)
+        XCTAssertNil(try store.codeToRun(of: updated, version: 1))
+        try store.close()
+    }
+
     /// Executions ending together are stored together; one that cannot be stored fails alone.
     func testExecutionsEndingTogetherAreAllStoredAndAFailureStaysWithItsCaller() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")

@@ -26,8 +26,9 @@ public struct InvocationRequest: Sendable {
     public var timeout: Double
     public var input: JSONValue?
     public var positional: Bool
-    /// The code, fetched only when a worker has to be specialised.
-    public var code: @Sendable () throws -> CodeBundle
+    /// What a worker loads when one has to be specialised for the call, or why it cannot be
+    /// had (a warm worker of the version may still run the call).
+    public var code: Result<CodeBundle, PoolError>
     /// Where the call's output goes; readable while the call runs.
     public var log: LogCapture?
     /// An async execution's call: callers waiting on a response go first.
@@ -37,7 +38,7 @@ public struct InvocationRequest: Sendable {
 
     public init(
         key: FunctionKey, runtimeID: String, executionID: String, limits: CgroupLimits, timeout: Double,
-        input: JSONValue?, positional: Bool, code: @escaping @Sendable () throws -> CodeBundle
+        input: JSONValue?, positional: Bool, code: Result<CodeBundle, PoolError>
     ) {
         self.key = key
         self.runtimeID = runtimeID

@@ -137,8 +137,7 @@ extension WorkerPool {
         var blob: [UInt8] = []
         var attachments: [Int32] = []
         do {
-            // Off the actor: reading a big package must not stall every other call.
-            let bundle = try await Self.readCode(request)
+            let bundle = try request.code.get()
             header += [("entry", .string(bundle.entry)), ("convention", .string(bundle.convention))]
             if !bundle.environment.isEmpty {
                 header.append(("environment", .object(bundle.environment.map { (key: $0.name, value: .string($0.value)) })))
@@ -147,7 +146,8 @@ extension WorkerPool {
                 attachments = [try bundle.mount()]
                 header.append(("fds", .int(1)))
             } else {
-                let files: [JSONValue] = try bundle.files().map { file in
+                // Off the actor: reading a big package must not stall every other call.
+                let files: [JSONValue] = try await Self.read(bundle).map { file in
                     blob += file.bytes
                     return .object(["path": .string(file.path), "mode": .int(Int64(file.mode)), "size": .int(Int64(file.bytes.count))])
                 }
@@ -170,8 +170,8 @@ extension WorkerPool {
         return InvocationResult(failure: .loadFailed, output: .string(message), duration: 0, log: log.text, cold: true, workerID: worker.id)
     }
 
-    nonisolated private static func readCode(_ request: InvocationRequest) async throws -> CodeBundle {
-        try request.code()
+    nonisolated private static func read(_ bundle: CodeBundle) async throws -> [CodeBundle.File] {
+        try bundle.files()
     }
 
     func release(_ acquired: Acquired, healthy: Bool) {

@@ -6,10 +6,6 @@ import HearthZip
 /// Stored packages unpacked for workers: `packages/<function_id>/<md5>/`, made once per
 /// package (content-addressed, so it never changes) and shared by every worker that runs it.
 enum FunctionCode {
-    static func bundle(packages: PackageStore, functionID: String, md5: String, entry: String, limit: Int) throws -> CodeBundle {
-        CodeBundle(directory: try unpacked(packages: packages, functionID: functionID, md5: md5, limit: limit), entry: entry)
-    }
-
     /// The package's directory, unpacked first if it is not yet.
     @discardableResult
     static func unpacked(packages: PackageStore, functionID: String, md5: String, limit: Int) throws -> URL {

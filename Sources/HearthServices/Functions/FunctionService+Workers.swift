@@ -1,29 +1,45 @@
 import Foundation
 import HearthCore
 import HearthPool
+import HearthStore
 
 extension FunctionService {
     /// The call a function version makes on the pool: its runtime, limits and code.
     func invocation(of function: Function, version: Int, executionID: String, input: JSONValue?, positional: Bool) -> InvocationRequest {
-        let (packages, store) = (store.packages, store)
-        let (functionID, md5, entry, limit) = (function.id, function.packageMD5, function.entry, settings.maxUnpackedSize)
-        return InvocationRequest(
+        InvocationRequest(
             key: FunctionKey(projectID: function.projectID, functionID: function.id, version: version),
             runtimeID: function.runtimeID, executionID: executionID,
             limits: CgroupLimits(memory: function.memorySize, pids: settings.pidsLimit, millicpu: function.cpu),
             timeout: Double(function.timeout), input: input, positional: positional,
-            code: { [store] in
-                // A numbered version runs its own snapshot, whatever the function's package is now.
-                let versionMD5 = version == 0 ? md5 : try store.versionPackageMD5(functionID: functionID, number: version)
-                guard let versionMD5 else { throw PoolError.codeUnavailable("version \(version) of function \(functionID) was deleted") }
-                var bundle = try FunctionCode.bundle(packages: packages, functionID: functionID, md5: versionMD5, entry: entry, limit: limit)
-                if let face = try store.functionGraphSettingsNow(functionID: functionID) {
-                    let name = version == 0 ? "latest" : try store.versionNameNow(functionID: functionID, number: version) ?? String(version)
-                    FunctionGraphCode.apply(face, function: function, versionName: name, to: &bundle)
-                }
-                return bundle
-            }
+            code: Result { () throws(PoolError) in try code(of: function, version: version) }
         )
+    }
+
+    /// What the version's workers load: its unpacked package (unpacked now if it is not yet,
+    /// as for a package whose unpacking at upload failed) and, for a function made through
+    /// FunctionGraph, its calling convention and environment. A warm call pays for a stat and
+    /// a look-up in memory; the pool uses the bundle only when it specialises a worker.
+    func code(of function: Function, version: Int) throws(PoolError) -> CodeBundle {
+        let stored: VersionCode?
+        do {
+            stored = try store.codeToRun(of: function, version: version)
+        } catch {
+            throw .codeUnavailable("the store could not be read: \(error)")
+        }
+        guard let stored else { throw .codeUnavailable("version \(version) of function \(function.id) was deleted") }
+        let directory: URL
+        do {
+            directory = try FunctionCode.unpacked(packages: store.packages, functionID: function.id, md5: stored.packageMD5, limit: settings.maxUnpackedSize)
+        } catch let error as PoolError {
+            throw error
+        } catch {
+            throw .codeUnavailable("the package cannot be read: \(error)")
+        }
+        var bundle = CodeBundle(directory: directory, entry: function.entry)
+        if let face = stored.functionGraph {
+            FunctionGraphCode.apply(face, function: function, versionName: version == 0 ? "latest" : stored.versionName ?? String(version), to: &bundle)
+        }
+        return bundle
     }
 
     public func workers(id: String, version: Int?, by caller: Caller) async throws -> [WorkerInfo] {

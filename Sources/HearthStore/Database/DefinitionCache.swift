@@ -2,15 +2,16 @@ import GRDB
 import HearthCore
 import Synchronization
 
-/// Functions and runtime statuses as every call reads them, kept in memory between the
-/// writes that change them. Two reads per call through a reader connection (a transaction,
-/// a schema check and the pool's bookkeeping each) were a fifth of a warm call's daemon CPU.
+/// Functions, runtime statuses and versions' code as every call reads them, kept in memory
+/// between the writes that change them. Two reads per call through a reader connection (a
+/// transaction, a schema check and the pool's bookkeeping each) were a fifth of a warm call's
+/// daemon CPU.
 ///
-/// Only this daemon writes functions and runtimes (`hearthd token` and `credential` write
-/// other tables), so watching its own commits is enough: a commit that touched either table
-/// empties the cache. The per-call `count` update is the one change it ignores, so a cached
-/// function's `count` may be behind; `Store.function(id:)`, which answers reads of the
-/// function itself, never comes from here.
+/// Only this daemon writes these tables (`hearthd token` and `credential` write others), so
+/// watching its own commits is enough: a commit that touched any of them empties the cache.
+/// The per-call `count` update is the one change it ignores, so a cached function's `count`
+/// may be behind; `Store.function(id:)`, which answers reads of the function itself, never
+/// comes from here.
 ///
 /// A read that began before such a commit may finish after the cache was emptied; the
 /// generation it started with is then stale and what it read is not kept.
@@ -19,7 +20,19 @@ final class DefinitionCache: TransactionObserver, Sendable {
         var generation = 0
         var functions: [String: Function] = [:]
         var runtimeStatuses: [String: Runtime.Status] = [:]
+        var codes: [String: VersionCode] = [:]
+
+        var count: Int { functions.count + runtimeStatuses.count + codes.count }
+
+        mutating func empty() {
+            functions = [:]
+            runtimeStatuses = [:]
+            codes = [:]
+        }
     }
+
+    /// What a commit to one of these tables may change.
+    private static let tables: Set<String> = ["functions", "runtimes", "function_versions", "functiongraph_settings", "functiongraph_versions"]
 
     private let entries = Mutex(Entries())
     /// Set by a change inside the transaction now being written; only the writer touches it.
@@ -39,6 +52,11 @@ final class DefinitionCache: TransactionObserver, Sendable {
         try lookUp(id, read: read, get: { $0.runtimeStatuses[id] }, keep: { $0.runtimeStatuses[id] = $1 })
     }
 
+    /// `key`: function id and version number.
+    func code(key: String, read: () throws -> VersionCode?) rethrows -> VersionCode? {
+        try lookUp(key, read: read, get: { $0.codes[key] }, keep: { $0.codes[key] = $1 })
+    }
+
     // Closures rather than key paths: a key path is built anew at every call.
     private func lookUp<Value>(
         _ id: String, read: () throws -> Value?, get: (Entries) -> Value?, keep: (inout Entries, Value) -> Void
@@ -49,10 +67,7 @@ final class DefinitionCache: TransactionObserver, Sendable {
         guard let value = try read() else { return nil }
         entries.withLock { entries in
             guard entries.generation == generation else { return }
-            if entries.functions.count + entries.runtimeStatuses.count >= capacity {
-                entries.functions = [:]
-                entries.runtimeStatuses = [:]
-            }
+            if entries.count >= capacity { entries.empty() }
             keep(&entries, value)
         }
         return value
@@ -65,7 +80,7 @@ final class DefinitionCache: TransactionObserver, Sendable {
         case .update("functions", let columns):
             return columns != ["count"]
         case .insert(let table), .delete(let table), .update(let table, _):
-            return table == "functions" || table == "runtimes"
+            return Self.tables.contains(table)
         }
     }
 
@@ -77,8 +92,7 @@ final class DefinitionCache: TransactionObserver, Sendable {
         guard changed.withLock({ was in defer { was = false }; return was }) else { return }
         entries.withLock { entries in
             entries.generation += 1
-            entries.functions = [:]
-            entries.runtimeStatuses = [:]
+            entries.empty()
         }
     }
 

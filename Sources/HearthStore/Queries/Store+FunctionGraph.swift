@@ -24,12 +24,6 @@ extension Store {
         try await db.read { db in try FunctionGraphSettings.fetchOne(db, key: functionID) }
     }
 
-    /// The same, blocking: for the pool's code loader, which runs only when a worker is
-    /// specialised and already reads the package from disk synchronously.
-    public func functionGraphSettingsNow(functionID: String) throws -> FunctionGraphSettings? {
-        try db.read { db in try FunctionGraphSettings.fetchOne(db, key: functionID) }
-    }
-
     public func saveFunctionGraphSettings(_ settings: FunctionGraphSettings) async throws {
         try await write { db in try settings.save(db) }
     }

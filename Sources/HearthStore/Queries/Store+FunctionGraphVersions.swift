@@ -20,11 +20,4 @@ extension Store {
             try FunctionGraphVersionName.filter(Column("function_id") == functionID && Column("name") == name).fetchOne(db)?.versionNumber
         }
     }
-
-    /// The same, blocking, for the pool's code loader (see `functionGraphSettingsNow`).
-    public func versionNameNow(functionID: String, number: Int) throws -> String? {
-        try db.read { db in
-            try FunctionGraphVersionName.filter(Column("function_id") == functionID && Column("version_number") == number).fetchOne(db)?.name
-        }
-    }
 }

@@ -63,15 +63,4 @@ extension Store {
             return deleted > 0
         }
     }
-
-    /// The package md5 of a numbered version, read synchronously: a worker's code is fetched
-    /// from inside the pool, on a path that cannot await.
-    public func versionPackageMD5(functionID: String, number: Int) throws -> String? {
-        try db.read { db in
-            try String.fetchOne(
-                db, sql: "SELECT package_md5 FROM function_versions WHERE function_id = ? AND version_number = ?",
-                arguments: [functionID, number]
-            )
-        }
-    }
 }
