@@ -8,8 +8,11 @@
 /// for good and is reused. While all of a version's workers are busy, calls wait in its queue
 /// (callers waiting on a response ahead of async calls) and the version takes more generic
 /// workers, up to `perFunctionWorkers`; past `perFunctionQueue` waiting callers, new ones are
-/// refused. Spawning happens only to refill, never for a particular call. At `maxWorkers`, the
-/// least recently used idle specialised worker makes room.
+/// refused. Spawning happens only to refill, never for a particular call. The refill behind a
+/// generic worker a version took waits until that worker's first call (or load) ends, unless
+/// a call must wait for a worker meanwhile: a start is a launcher request and a runtime
+/// starting on the same cores, and made during the first call it made that call 2–4 times
+/// slower. At `maxWorkers`, the least recently used idle specialised worker makes room.
 struct PoolState {
     typealias WorkerID = Int
     typealias CallID = Int
@@ -98,6 +101,8 @@ struct PoolState {
         var binding: FunctionKey?
         var busy = false
         var lastUsed: ContinuousClock.Instant?
+        /// Taken from the generic ones, its first call not yet over: its runtime refills then.
+        var refillOwed = false
     }
 
     let settings: PoolSettings
@@ -188,7 +193,7 @@ struct PoolState {
             if functions[key] == nil, runtimes[runtimeID] != nil {
                 functions[key] = Function(runtimeID: runtimeID)
             }
-            if let verdict = assign(call, key: key, runtimeID: runtimeID, background: background, into: &actions) {
+            if let verdict = assign(call, key: key, runtimeID: runtimeID, background: background) {
                 if case .reject = verdict { dropIfUnused(key) }
                 actions.append(verdict)
                 break
@@ -203,6 +208,7 @@ struct PoolState {
             refill(runtimeID, into: &actions)
 
         case .release(let worker, let healthy, let now):
+            payRefill(for: worker, into: &actions)
             guard var record = workers[worker] else { break }
             record.busy = false
             record.lastUsed = now
@@ -220,6 +226,7 @@ struct PoolState {
             }
 
         case .discard(let worker):
+            payRefill(for: worker, into: &actions)
             let key = workers[worker]?.binding
             forget(worker, into: &actions)
             if let key { serve(key, into: &actions) }
@@ -241,7 +248,7 @@ struct PoolState {
         case .scaleUp(let key, let runtimeID, let count):
             guard phase == .serving else { break }
             for _ in 0..<count {
-                guard let worker = takeGeneric(for: key, runtimeID: runtimeID, into: &actions) else { break }
+                guard let worker = takeGeneric(for: key, runtimeID: runtimeID) else { break }
                 actions.append(.load(worker, key: key))
             }
 
@@ -287,9 +294,7 @@ struct PoolState {
     // MARK: - Giving calls workers
 
     /// A worker for the call now (`.run`), a refusal (`.reject`), or nil: it must wait.
-    private mutating func assign(
-        _ call: CallID, key: FunctionKey, runtimeID: String, background: Bool, into actions: inout [Action]
-    ) -> Action? {
+    private mutating func assign(_ call: CallID, key: FunctionKey, runtimeID: String, background: Bool) -> Action? {
         // A stopping daemon starts no async call: its execution stays for the next start.
         if phase == .stopped || (phase == .draining && background) { return .reject(call, .stopping) }
         guard let runtime = runtimes[runtimeID], functions[key] != nil else { return .reject(call, .unknownRuntime(runtimeID)) }
@@ -298,7 +303,7 @@ struct PoolState {
             return .run(call, worker, cold: false)
         }
         if functions[key]!.workers.count < settings.perFunctionWorkers,
-            let worker = takeGeneric(for: key, runtimeID: runtimeID, into: &actions)
+            let worker = takeGeneric(for: key, runtimeID: runtimeID)
         {
             return .run(call, worker, cold: true)
         }
@@ -314,7 +319,7 @@ struct PoolState {
         while let function = functions[key], !function.waiting.isEmpty {
             let index = function.waiting.firstIndex { !$0.background } ?? 0
             let next = function.waiting[index]
-            guard let verdict = assign(next.call, key: key, runtimeID: function.runtimeID, background: next.background, into: &actions) else {
+            guard let verdict = assign(next.call, key: key, runtimeID: function.runtimeID, background: next.background) else {
                 break
             }
             functions[key]?.waiting.remove(at: index)
@@ -330,14 +335,21 @@ struct PoolState {
     }
 
     /// Binds an idle generic worker to `key` for good (busy until its first call or load
-    /// ends); the runtime refills behind it. Nil if none is idle.
-    private mutating func takeGeneric(for key: FunctionKey, runtimeID: String, into actions: inout [Action]) -> WorkerID? {
+    /// ends); the runtime refills behind it once that ends. Nil if none is idle.
+    private mutating func takeGeneric(for key: FunctionKey, runtimeID: String) -> WorkerID? {
         guard let worker = runtimes[runtimeID]?.generic.popLast() else { return nil }
         workers[worker]?.busy = true
         workers[worker]?.binding = key
+        workers[worker]?.refillOwed = true
         functions[key, default: Function(runtimeID: runtimeID)].workers.append(worker)
-        refill(runtimeID, into: &actions)
         return worker
+    }
+
+    /// The refill a worker's taking postponed, once: when its first call or load ends.
+    private mutating func payRefill(for worker: WorkerID, into actions: inout [Action]) {
+        guard let record = workers[worker], record.refillOwed else { return }
+        workers[worker]?.refillOwed = false
+        refill(record.runtimeID, into: &actions)
     }
 
     // MARK: - Starting and retiring workers
