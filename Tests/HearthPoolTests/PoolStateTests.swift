@@ -136,6 +136,24 @@ final class PoolStateTests: XCTestCase {
         XCTAssertNil(state.functions[fn])
     }
 
+    /// A call that waited while its function was updated brings the code of before: the worker
+    /// it specialises runs that call only, so that no later call gets the old code.
+    func testACallThatWaitedThroughADetachGetsAWorkerOfItsOwnThatIsRetiredAfterIt() {
+        var state = pool(perFunctionWorkers: 1)
+        warmed(&state)
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false)), [.run(1, 2, cold: true)])
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false)), [.spawn(runtimeID: "py", generation: 0)])
+        XCTAssertEqual(state.handle(.detach(functionID: "f", version: nil)), [])
+        XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.retire(2), .run(2, 1, cold: true), .spawn(runtimeID: "py", generation: 0)])
+        XCTAssertNil(state.functions[fn], "the old-code worker is listed nowhere")
+        XCTAssertEqual(state.handle(.release(1, healthy: true, now: t0)), [.retire(1)])
+        // A call made after the update specialises a worker that stays.
+        _ = state.handle(.started(runtimeID: "py", generation: 0, worker: 3))
+        XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false)), [.run(3, 3, cold: true)])
+        _ = state.handle(.release(3, healthy: true, now: t0))
+        XCTAssertEqual(state.handle(.call(4, key: fn, runtimeID: "py", background: false)), [.run(4, 3, cold: false)])
+    }
+
     func testReWarmingRetiresTheOldTemplatesWorkersAndLateStarts() {
         var state = pool(capacity: 1)
         warmed(&state, workers: [1])

@@ -1,6 +1,6 @@
 import Foundation
 import HearthCore
-import HearthStore
+@testable import HearthStore
 import XCTest
 
 final class StoreTests: XCTestCase {
@@ -174,6 +174,15 @@ final class StoreTests: XCTestCase {
         changed.userData = "{}"
         try await store.saveFunctionGraphSettings(changed)
         XCTAssertEqual(try store.codeToRun(of: updated, version: 1)?.functionGraph?.userData, "{}")
+        // Counting calls of the function and of a version empties nothing: every call counts.
+        let generation = store.definitions.generation
+        for version in [0, 1] {
+            let ended = Execution(id: Identifier.make(), functionID: function.id, functionVersion: version, functionAlias: nil, description: nil,
+                                  status: .success, sync: true, input: nil, projectID: "p", createdAt: Date())
+            try await store.insertFinishedExecution(ended, log: nil) { false }
+            try await store.deleteExecution(id: ended.id)
+        }
+        XCTAssertEqual(store.definitions.generation, generation)
         let deleted = try await store.deleteVersion(functionID: function.id, number: 1)
         XCTAssertTrue(deleted)
         XCTAssertNil(try store.codeToRun(of: updated, version: 1))

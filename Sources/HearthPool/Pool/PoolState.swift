@@ -93,6 +93,9 @@ struct PoolState {
     struct Waiting: Equatable {
         var call: CallID
         var background: Bool
+        /// It waited through a detach (its function was updated): it brings the code of before,
+        /// so the worker it specialises serves it alone and is retired after it.
+        var detached = false
     }
 
     /// What the pool knows of a started worker that is its own.
@@ -208,7 +211,7 @@ struct PoolState {
             refill(runtimeID, into: &actions)
 
         case .release(let worker, let healthy, let now):
-            payRefill(for: worker, into: &actions)
+            let owed = owedRefill(for: worker)
             guard var record = workers[worker] else { break }
             record.busy = false
             record.lastUsed = now
@@ -224,11 +227,14 @@ struct PoolState {
                 actions.append(.retire(worker))
                 serve(key, into: &actions)
             }
+            // Last: a worker let go above frees the slot the refill may need at the cap.
+            if let owed { refill(owed, into: &actions) }
 
         case .discard(let worker):
-            payRefill(for: worker, into: &actions)
+            let owed = owedRefill(for: worker)
             let key = workers[worker]?.binding
             forget(worker, into: &actions)
+            if let owed { refill(owed, into: &actions) }
             if let key { serve(key, into: &actions) }
 
         case .diedIdle(let worker):
@@ -266,6 +272,7 @@ struct PoolState {
 
         case .detach(let functionID, let version):
             for key in functions.keys where key.functionID == functionID && (version == nil || key.version == version) {
+                for index in functions[key]!.waiting.indices { functions[key]!.waiting[index].detached = true }
                 detach(key, into: &actions)
             }
             refillStarved(into: &actions)
@@ -294,7 +301,7 @@ struct PoolState {
     // MARK: - Giving calls workers
 
     /// A worker for the call now (`.run`), a refusal (`.reject`), or nil: it must wait.
-    private mutating func assign(_ call: CallID, key: FunctionKey, runtimeID: String, background: Bool) -> Action? {
+    private mutating func assign(_ call: CallID, key: FunctionKey, runtimeID: String, background: Bool, detached: Bool = false) -> Action? {
         // A stopping daemon starts no async call: its execution stays for the next start.
         if phase == .stopped || (phase == .draining && background) { return .reject(call, .stopping) }
         guard let runtime = runtimes[runtimeID], functions[key] != nil else { return .reject(call, .unknownRuntime(runtimeID)) }
@@ -305,6 +312,8 @@ struct PoolState {
         if functions[key]!.workers.count < settings.perFunctionWorkers,
             let worker = takeGeneric(for: key, runtimeID: runtimeID)
         {
+            // Not listed, as a worker detached while busy: its release retires it.
+            if detached { functions[key]!.workers.removeAll { $0 == worker } }
             return .run(call, worker, cold: true)
         }
         if let error = runtime.lastError, runtime.generic.isEmpty, functions[key]!.workers.isEmpty {
@@ -319,7 +328,7 @@ struct PoolState {
         while let function = functions[key], !function.waiting.isEmpty {
             let index = function.waiting.firstIndex { !$0.background } ?? 0
             let next = function.waiting[index]
-            guard let verdict = assign(next.call, key: key, runtimeID: function.runtimeID, background: next.background) else {
+            guard let verdict = assign(next.call, key: key, runtimeID: function.runtimeID, background: next.background, detached: next.detached) else {
                 break
             }
             functions[key]?.waiting.remove(at: index)
@@ -345,11 +354,12 @@ struct PoolState {
         return worker
     }
 
-    /// The refill a worker's taking postponed, once: when its first call or load ends.
-    private mutating func payRefill(for worker: WorkerID, into actions: inout [Action]) {
-        guard let record = workers[worker], record.refillOwed else { return }
+    /// The runtime owed the refill a worker's taking postponed, once: when its first call or
+    /// load ends.
+    private mutating func owedRefill(for worker: WorkerID) -> String? {
+        guard let record = workers[worker], record.refillOwed else { return nil }
         workers[worker]?.refillOwed = false
-        refill(record.runtimeID, into: &actions)
+        return record.runtimeID
     }
 
     // MARK: - Starting and retiring workers

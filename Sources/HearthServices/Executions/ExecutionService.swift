@@ -56,7 +56,7 @@ public struct ExecutionService: Sendable {
             return execution
         }
         try available(try store.runtimeStatusNow(id: function.runtimeID))
-        let request = functions.invocation(of: function, version: version, executionID: execution.id, input: input.value, positional: input.positional)
+        let request = await functions.invocation(of: function, version: version, executionID: execution.id, input: input.value, positional: input.positional)
         return try await run(execution, request)
     }
 
@@ -70,7 +70,7 @@ public struct ExecutionService: Sendable {
                 return try store.finishExecution(id: id, status: .error, result: result.serialized, log: nil)
             }
             let input = try ExecutionInput(text: execution.input ?? "")
-            var request = functions.invocation(of: function, version: execution.functionVersion, executionID: id, input: input.value, positional: input.positional)
+            var request = await functions.invocation(of: function, version: execution.functionVersion, executionID: id, input: input.value, positional: input.positional)
             request.background = true
             request.onStart = { [store] in try? await store.markExecutionStarted(id: id) }
             _ = try await run(execution, request)

@@ -5,13 +5,18 @@ import HearthStore
 
 extension FunctionService {
     /// The call a function version makes on the pool: its runtime, limits and code.
-    func invocation(of function: Function, version: Int, executionID: String, input: JSONValue?, positional: Bool) -> InvocationRequest {
-        InvocationRequest(
+    func invocation(of function: Function, version: Int, executionID: String, input: JSONValue?, positional: Bool) async -> InvocationRequest {
+        let code: Result<CodeBundle, PoolError>
+        do {
+            code = .success(try await self.code(of: function, version: version))
+        } catch {
+            code = .failure(error)
+        }
+        return InvocationRequest(
             key: FunctionKey(projectID: function.projectID, functionID: function.id, version: version),
             runtimeID: function.runtimeID, executionID: executionID,
             limits: CgroupLimits(memory: function.memorySize, pids: settings.pidsLimit, millicpu: function.cpu),
-            timeout: Double(function.timeout), input: input, positional: positional,
-            code: Result { () throws(PoolError) in try code(of: function, version: version) }
+            timeout: Double(function.timeout), input: input, positional: positional, code: code
         )
     }
 
@@ -19,7 +24,7 @@ extension FunctionService {
     /// as for a package whose unpacking at upload failed) and, for a function made through
     /// FunctionGraph, its calling convention and environment. A warm call pays for a stat and
     /// a look-up in memory; the pool uses the bundle only when it specialises a worker.
-    func code(of function: Function, version: Int) throws(PoolError) -> CodeBundle {
+    func code(of function: Function, version: Int) async throws(PoolError) -> CodeBundle {
         let stored: VersionCode?
         do {
             stored = try store.codeToRun(of: function, version: version)
@@ -27,13 +32,15 @@ extension FunctionService {
             throw .codeUnavailable("the store could not be read: \(error)")
         }
         guard let stored else { throw .codeUnavailable("version \(version) of function \(function.id) was deleted") }
-        let directory: URL
-        do {
-            directory = try FunctionCode.unpacked(packages: store.packages, functionID: function.id, md5: stored.packageMD5, limit: settings.maxUnpackedSize)
-        } catch let error as PoolError {
-            throw error
-        } catch {
-            throw .codeUnavailable("the package cannot be read: \(error)")
+        var directory = store.packages.unpackedURL(functionID: function.id, md5: stored.packageMD5)
+        if !FileManager.default.fileExists(atPath: directory.path) {
+            do {
+                directory = try await unpacking.unpacked(packages: store.packages, functionID: function.id, md5: stored.packageMD5, limit: settings.maxUnpackedSize)
+            } catch let error as PoolError {
+                throw error
+            } catch {
+                throw .codeUnavailable("the package cannot be read: \(error)")
+            }
         }
         var bundle = CodeBundle(directory: directory, entry: function.entry)
         if let face = stored.functionGraph {
@@ -54,7 +61,7 @@ extension FunctionService {
         let function = try await show(id: id, by: caller)
         try await checkVersion(version, of: function)
         guard let pool else { return }
-        let request = invocation(of: function, version: version, executionID: "scale-up", input: nil, positional: false)
+        let request = await invocation(of: function, version: version, executionID: "scale-up", input: nil, positional: false)
         let added = await pool.scaleUp(request, count: count)
         logger.info("function scaled up", metadata: ["function_id": "\(id)", "requested": "\(count)", "added": "\(added)"])
     }

@@ -10,6 +10,7 @@ public struct FunctionService: Sendable {
     let settings: ServiceSettings
     let pool: WorkerPool?
     let logger: Logger
+    let unpacking = PackageUnpacking()
 
     public init(store: Store, settings: ServiceSettings, pool: WorkerPool?, logger: Logger) {
         self.store = store

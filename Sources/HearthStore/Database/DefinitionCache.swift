@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// Only this daemon writes these tables (`hearthd token` and `credential` write others), so
 /// watching its own commits is enough: a commit that touched any of them empties the cache.
-/// The per-call `count` update is the one change it ignores, so a cached function's `count`
+/// The per-call `count` updates are the one change it ignores, so a cached function's `count`
 /// may be behind; `Store.function(id:)`, which answers reads of the function itself, never
 /// comes from here.
 ///
@@ -39,6 +39,9 @@ final class DefinitionCache: TransactionObserver, Sendable {
     private let changed = Mutex(false)
     /// Bounds memory for a store of many functions; past it the cache starts over.
     private let capacity: Int
+
+    /// How many times a commit emptied it.
+    var generation: Int { entries.withLock { $0.generation } }
 
     init(capacity: Int = 4096) {
         self.capacity = capacity
@@ -77,8 +80,9 @@ final class DefinitionCache: TransactionObserver, Sendable {
 
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
         switch eventKind {
-        case .update("functions", let columns):
-            return columns != ["count"]
+        case .update(let table, let columns) where columns == ["count"]:
+            // Counting a call (of a function, or of one of its versions) changes nothing a call runs.
+            return !["functions", "function_versions"].contains(table) && Self.tables.contains(table)
         case .insert(let table), .delete(let table), .update(let table, _):
             return Self.tables.contains(table)
         }
