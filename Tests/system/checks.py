@@ -329,7 +329,11 @@ def cgroup_limits():
 @check("memory limit: a function allocating past it dies OOM")
 def memory_limit():
     source = "def main(**kw):\n    blocks = [bytearray(16 * 1024 * 1024) for _ in range(8)]\n    return len(blocks)\n"
-    function = create_function(runtime("python3")["id"], {"f.py": source}, "f.main", memory_size=33554432)
+    # The VM's emulated CPU at the default 100 millicpu took 4-5 s to reach the limit, against
+    # the default 5 s timeout: the most CPU the config allows and a minute, so that only the
+    # memory limit can end it.
+    function = create_function(runtime("python3")["id"], {"f.py": source}, "f.main", memory_size=33554432,
+                               cpu=300, timeout=60)
     since = now_for_journal()
     result = execute(function["id"])
     expect(result["status"] == "failed" and result["result_json"].get("error") == "out_of_memory",
@@ -348,15 +352,17 @@ def pids_limit():
               "    for _ in range(5000):\n"
               "        try:\n"
               "            if os.fork() == 0:\n"
-              "                time.sleep(10)\n"
+              "                time.sleep(60)\n"
               "                os._exit(0)\n"
               "        except OSError:\n"
               "            break\n"
               "        made += 1\n"
               "    return made\n")
-    function = create_function(runtime("python3")["id"], {"bomb.py": source}, "bomb.main", timeout=30,
-                               # Room for the forks, so that the pids limit is what stops them.
-                               memory_size=134217728)
+    function = create_function(runtime("python3")["id"], {"bomb.py": source}, "bomb.main", timeout=60,
+                               # Room and time for the forks, so that the pids limit is what stops
+                               # them: 126 forks took 16 s in one run and over 30 s in another at
+                               # the default 100 millicpu of the VM's emulated CPU.
+                               memory_size=134217728, cpu=300)
     before = {p: read(f"{p}/pids.events") for p in sandboxes()}
     started = time.time()
     result = execute(function["id"], timeout=90)
