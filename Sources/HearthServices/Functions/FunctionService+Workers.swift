@@ -32,15 +32,13 @@ extension FunctionService {
             throw .codeUnavailable("the store could not be read: \(error)")
         }
         guard let stored else { throw .codeUnavailable("version \(version) of function \(function.id) was deleted") }
-        var directory = store.packages.unpackedURL(functionID: function.id, md5: stored.packageMD5)
-        if !FileManager.default.fileExists(atPath: directory.path) {
-            do {
-                directory = try await unpacking.unpacked(packages: store.packages, functionID: function.id, md5: stored.packageMD5, limit: settings.maxUnpackedSize)
-            } catch let error as PoolError {
-                throw error
-            } catch {
-                throw .codeUnavailable("the package cannot be read: \(error)")
-            }
+        let directory: URL
+        do {
+            directory = try await unpacking.unpacked(packages: store.packages, functionID: function.id, md5: stored.packageMD5, limit: settings.maxUnpackedSize)
+        } catch let error as PoolError {
+            throw error
+        } catch {
+            throw .codeUnavailable("the package cannot be read: \(error)")
         }
         var bundle = CodeBundle(directory: directory, entry: function.entry)
         if let face = stored.functionGraph {

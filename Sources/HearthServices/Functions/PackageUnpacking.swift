@@ -8,8 +8,15 @@ import HearthStore
 actor PackageUnpacking {
     private var inFlight: [String: Task<URL, any Error>] = [:]
 
-    /// The package's directory, unpacked first if it is not yet.
-    func unpacked(packages: PackageStore, functionID: String, md5: String, limit: Int) async throws -> URL {
+    /// The package's directory, unpacked first if it is not yet. A package already unpacked
+    /// (every call but the first few) costs a stat, without a hop onto this actor.
+    nonisolated func unpacked(packages: PackageStore, functionID: String, md5: String, limit: Int) async throws -> URL {
+        let directory = packages.unpackedURL(functionID: functionID, md5: md5)
+        if FileManager.default.fileExists(atPath: directory.path) { return directory }
+        return try await unpackOnce(packages: packages, functionID: functionID, md5: md5, limit: limit)
+    }
+
+    private func unpackOnce(packages: PackageStore, functionID: String, md5: String, limit: Int) async throws -> URL {
         let key = "\(functionID)/\(md5)"
         if let unpacking = inFlight[key] { return try await unpacking.value }
         let unpacking = Task.detached {

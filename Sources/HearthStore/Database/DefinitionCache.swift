@@ -33,6 +33,8 @@ final class DefinitionCache: TransactionObserver, Sendable {
 
     /// What a commit to one of these tables may change.
     private static let tables: Set<String> = ["functions", "runtimes", "function_versions", "functiongraph_settings", "functiongraph_versions"]
+    /// Tables whose `count` column counts calls: updating it alone changes nothing a call runs.
+    private static let counted: Set<String> = ["functions", "function_versions"]
 
     private let entries = Mutex(Entries())
     /// Set by a change inside the transaction now being written; only the writer touches it.
@@ -81,8 +83,7 @@ final class DefinitionCache: TransactionObserver, Sendable {
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
         switch eventKind {
         case .update(let table, let columns) where columns == ["count"]:
-            // Counting a call (of a function, or of one of its versions) changes nothing a call runs.
-            return !["functions", "function_versions"].contains(table) && Self.tables.contains(table)
+            return !Self.counted.contains(table) && Self.tables.contains(table)
         case .insert(let table), .delete(let table), .update(let table, _):
             return Self.tables.contains(table)
         }
