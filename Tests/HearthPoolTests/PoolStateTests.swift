@@ -144,14 +144,53 @@ final class PoolStateTests: XCTestCase {
         XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false)), [.run(1, 2, cold: true)])
         XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false)), [.spawn(runtimeID: "py", generation: 0)])
         XCTAssertEqual(state.handle(.detach(functionID: "f", version: nil)), [])
-        XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.retire(2), .run(2, 1, cold: true), .spawn(runtimeID: "py", generation: 0)])
-        XCTAssertNil(state.functions[fn], "the old-code worker is listed nowhere")
+        XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.retire(2), .spawn(runtimeID: "py", generation: 0), .run(2, 1, cold: true)])
+        XCTAssertEqual(state.functions[fn]?.workers, [], "the old-code worker is listed nowhere")
         XCTAssertEqual(state.handle(.release(1, healthy: true, now: t0)), [.retire(1)])
         // A call made after the update specialises a worker that stays.
         _ = state.handle(.started(runtimeID: "py", generation: 0, worker: 3))
         XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false)), [.run(3, 3, cold: true)])
         _ = state.handle(.release(3, healthy: true, now: t0))
         XCTAssertEqual(state.handle(.call(4, key: fn, runtimeID: "py", background: false)), [.run(4, 3, cold: false)])
+    }
+
+    /// A worker given to a call that waited is refilled behind at once: postponing it would
+    /// leave the next waiting call with no start coming until some first call ends.
+    func testAWaitingCallTakingAGenericWorkerRefillsAtOnce() {
+        var state = pool(capacity: 1)
+        warmed(&state, workers: [1])
+        let third = FunctionKey(projectID: "p", functionID: "h", version: 0)
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false)), [.run(1, 1, cold: true)])
+        XCTAssertEqual(state.handle(.call(2, key: other, runtimeID: "py", background: false)), [.spawn(runtimeID: "py", generation: 0)])
+        XCTAssertEqual(state.handle(.call(3, key: third, runtimeID: "py", background: false)), [])
+        // Each start serves one of the waiting calls (either first) and starts the next.
+        var served: Set<Int> = []
+        for worker in [2, 3] {
+            let actions = state.handle(.started(runtimeID: "py", generation: 0, worker: worker))
+            XCTAssertTrue(actions.contains(.spawn(runtimeID: "py", generation: 0)), "\(actions)")
+            for case .run(let call, worker, cold: true) in actions { served.insert(call) }
+        }
+        XCTAssertEqual(served, [2, 3])
+    }
+
+    /// Calls that waited through a detach share the version's `perFunctionWorkers` with the
+    /// rest: a long queue does not take every generic worker at once.
+    func testCallsThatWaitedThroughADetachStayWithinTheVersionsWorkers() {
+        var state = pool(capacity: 3, perFunctionWorkers: 1)
+        warmed(&state, workers: [1, 2, 3])
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 3
+        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: false))  // waits
+        _ = state.handle(.call(3, key: fn, runtimeID: "py", background: false))  // waits
+        _ = state.handle(.detach(functionID: "f", version: nil))
+        let released = state.handle(.release(3, healthy: true, now: t0))
+        XCTAssertEqual(released.filter { if case .run = $0 { true } else { false } }, [.run(2, 2, cold: true)])
+        XCTAssertEqual(state.functions[fn]?.waiting.map(\.call), [3])
+        // Call 2's worker is retired after it, and only then does call 3 get one.
+        let next = state.handle(.release(2, healthy: true, now: t0))
+        XCTAssertTrue(next.contains(.retire(2)), "\(next)")
+        XCTAssertEqual(next.filter { if case .run = $0 { true } else { false } }, [.run(3, 1, cold: true)])
+        XCTAssertEqual(state.handle(.release(1, healthy: true, now: t0)).filter { if case .retire = $0 { true } else { false } }, [.retire(1)])
+        XCTAssertNil(state.functions[fn])
     }
 
     func testReWarmingRetiresTheOldTemplatesWorkersAndLateStarts() {
@@ -207,8 +246,8 @@ final class PoolStateTests: XCTestCase {
         warmed(&state)
         _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 2
         _ = state.handle(.call(2, key: fn, runtimeID: "py", background: false))  // waits; spawn
-        // Worker 2 timed out: the waiting call gets a fresh generic worker, cold (the refill
-        // its taking postponed was made for the waiting call already).
-        XCTAssertEqual(state.handle(.discard(2)), [.run(2, 1, cold: true)])
+        // Worker 2 timed out: the waiting call gets a fresh generic worker, cold, and since it
+        // waited, the runtime refills behind that one at once.
+        XCTAssertEqual(state.handle(.discard(2)), [.spawn(runtimeID: "py", generation: 0), .run(2, 1, cold: true)])
     }
 }

@@ -10,7 +10,7 @@
 /// workers, up to `perFunctionWorkers`; past `perFunctionQueue` waiting callers, new ones are
 /// refused. Spawning happens only to refill, never for a particular call. The refill behind a
 /// generic worker a version took waits until that worker's first call (or load) ends, unless
-/// a call must wait for a worker meanwhile: a start is a launcher request and a runtime
+/// calls of the runtime wait for workers: a start is a launcher request and a runtime
 /// starting on the same cores, and made during the first call it made that call 2–4 times
 /// slower. At `maxWorkers`, the least recently used idle specialised worker makes room.
 struct PoolState {
@@ -88,6 +88,9 @@ struct PoolState {
         var idle: [WorkerID] = []
         /// Calls waiting for a worker, in arrival order.
         var waiting: [Waiting] = []
+        /// Workers running a call that waited through a detach: listed nowhere and retired
+        /// after that call, but counted against `perFunctionWorkers` until then.
+        var oldCode = 0
     }
 
     struct Waiting: Equatable {
@@ -106,6 +109,8 @@ struct PoolState {
         var lastUsed: ContinuousClock.Instant?
         /// Taken from the generic ones, its first call not yet over: its runtime refills then.
         var refillOwed = false
+        /// Specialised for a call that waited through a detach (counted in `Function.oldCode`).
+        var oldCode = false
     }
 
     let settings: PoolSettings
@@ -196,7 +201,7 @@ struct PoolState {
             if functions[key] == nil, runtimes[runtimeID] != nil {
                 functions[key] = Function(runtimeID: runtimeID)
             }
-            if let verdict = assign(call, key: key, runtimeID: runtimeID, background: background) {
+            if let verdict = assign(call, key: key, runtimeID: runtimeID, background: background, into: &actions) {
                 if case .reject = verdict { dropIfUnused(key) }
                 actions.append(verdict)
                 break
@@ -254,7 +259,7 @@ struct PoolState {
         case .scaleUp(let key, let runtimeID, let count):
             guard phase == .serving else { break }
             for _ in 0..<count {
-                guard let worker = takeGeneric(for: key, runtimeID: runtimeID) else { break }
+                guard let worker = takeGeneric(for: key, runtimeID: runtimeID, into: &actions) else { break }
                 actions.append(.load(worker, key: key))
             }
 
@@ -301,7 +306,9 @@ struct PoolState {
     // MARK: - Giving calls workers
 
     /// A worker for the call now (`.run`), a refusal (`.reject`), or nil: it must wait.
-    private mutating func assign(_ call: CallID, key: FunctionKey, runtimeID: String, background: Bool, detached: Bool = false) -> Action? {
+    private mutating func assign(
+        _ call: CallID, key: FunctionKey, runtimeID: String, background: Bool, detached: Bool = false, into actions: inout [Action]
+    ) -> Action? {
         // A stopping daemon starts no async call: its execution stays for the next start.
         if phase == .stopped || (phase == .draining && background) { return .reject(call, .stopping) }
         guard let runtime = runtimes[runtimeID], functions[key] != nil else { return .reject(call, .unknownRuntime(runtimeID)) }
@@ -309,11 +316,15 @@ struct PoolState {
             workers[worker]?.busy = true
             return .run(call, worker, cold: false)
         }
-        if functions[key]!.workers.count < settings.perFunctionWorkers,
-            let worker = takeGeneric(for: key, runtimeID: runtimeID)
+        if functions[key]!.workers.count + functions[key]!.oldCode < settings.perFunctionWorkers,
+            let worker = takeGeneric(for: key, runtimeID: runtimeID, into: &actions)
         {
-            // Not listed, as a worker detached while busy: its release retires it.
-            if detached { functions[key]!.workers.removeAll { $0 == worker } }
+            if detached {
+                // Not listed, as a worker detached while busy: its release retires it.
+                functions[key]!.workers.removeAll { $0 == worker }
+                functions[key]!.oldCode += 1
+                workers[worker]?.oldCode = true
+            }
             return .run(call, worker, cold: true)
         }
         if let error = runtime.lastError, runtime.generic.isEmpty, functions[key]!.workers.isEmpty {
@@ -328,7 +339,7 @@ struct PoolState {
         while let function = functions[key], !function.waiting.isEmpty {
             let index = function.waiting.firstIndex { !$0.background } ?? 0
             let next = function.waiting[index]
-            guard let verdict = assign(next.call, key: key, runtimeID: function.runtimeID, background: next.background, detached: next.detached) else {
+            guard let verdict = assign(next.call, key: key, runtimeID: function.runtimeID, background: next.background, detached: next.detached, into: &actions) else {
                 break
             }
             functions[key]?.waiting.remove(at: index)
@@ -344,13 +355,18 @@ struct PoolState {
     }
 
     /// Binds an idle generic worker to `key` for good (busy until its first call or load
-    /// ends); the runtime refills behind it once that ends. Nil if none is idle.
-    private mutating func takeGeneric(for key: FunctionKey, runtimeID: String) -> WorkerID? {
+    /// ends); the runtime refills behind it at once if calls of the runtime wait (the one
+    /// being served among them), else once that first call ends. Nil if none is idle.
+    private mutating func takeGeneric(for key: FunctionKey, runtimeID: String, into actions: inout [Action]) -> WorkerID? {
         guard let worker = runtimes[runtimeID]?.generic.popLast() else { return nil }
         workers[worker]?.busy = true
         workers[worker]?.binding = key
-        workers[worker]?.refillOwed = true
         functions[key, default: Function(runtimeID: runtimeID)].workers.append(worker)
+        if functions.values.contains(where: { $0.runtimeID == runtimeID && !$0.waiting.isEmpty }) {
+            refill(runtimeID, into: &actions)
+        } else {
+            workers[worker]?.refillOwed = true
+        }
         return worker
     }
 
@@ -405,7 +421,8 @@ struct PoolState {
     /// Forgets a specialised worker (it is being killed) and lets the runtime refill if calls
     /// wait for room.
     private mutating func forget(_ worker: WorkerID, into actions: inout [Action]) {
-        guard let key = workers.removeValue(forKey: worker)?.binding else { return }
+        guard let record = workers.removeValue(forKey: worker), let key = record.binding else { return }
+        if record.oldCode { functions[key]?.oldCode -= 1 }
         functions[key]?.workers.removeAll { $0 == worker }
         functions[key]?.idle.removeAll { $0 == worker }
         dropIfUnused(key)
@@ -438,7 +455,7 @@ struct PoolState {
     }
 
     private mutating func dropIfUnused(_ key: FunctionKey) {
-        if let function = functions[key], function.workers.isEmpty, function.waiting.isEmpty { functions[key] = nil }
+        if let function = functions[key], function.workers.isEmpty, function.waiting.isEmpty, function.oldCode == 0 { functions[key] = nil }
     }
 
     private mutating func rejectWaiting(where which: (Waiting) -> Bool, into actions: inout [Action]) {
