@@ -106,7 +106,8 @@ FileManager.default.createFile(atPath: emptyDirectory.appendingPathComponent("em
 let empty = CodeBundle(directory: emptyDirectory, entry: "empty.main")
 func request(_ function: String) -> InvocationRequest {
     InvocationRequest(key: FunctionKey(projectID: "bench", functionID: function, version: 0), runtimeID: "bench-python", executionID: "bench",
-                      limits: CgroupLimits(memory: 64 << 20, pids: 64, millicpu: 1000), timeout: 10, input: nil, positional: false, code: .success(empty))
+                      limits: CgroupLimits(memory: 64 << 20, pids: 64, millicpu: 1000), timeout: 10, input: nil, positional: false, code: .success(empty),
+                      detachesSeen: pool.detaches)
 }
 var coldTimes: [Double] = []
 for i in 0..<12 {
@@ -164,7 +165,8 @@ try await launchedPool.warm(python)
 let launchedBundle = CodeBundle(directory: launchedCode, entry: "empty.main")
 func launchedRequest(_ function: String) -> InvocationRequest {
     InvocationRequest(key: FunctionKey(projectID: "bench", functionID: function, version: 0), runtimeID: "bench-python", executionID: "bench",
-                      limits: CgroupLimits(memory: 64 << 20, pids: 64, millicpu: 1000), timeout: 10, input: nil, positional: false, code: .success(launchedBundle))
+                      limits: CgroupLimits(memory: 64 << 20, pids: 64, millicpu: 1000), timeout: 10, input: nil, positional: false, code: .success(launchedBundle),
+                      detachesSeen: launchedPool.detaches)
 }
 var launchedCold: [Double] = []
 for i in 0..<12 {

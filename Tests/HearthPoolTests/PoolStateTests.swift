@@ -148,10 +148,51 @@ final class PoolStateTests: XCTestCase {
         XCTAssertEqual(state.functions[fn]?.workers, [], "the old-code worker is listed nowhere")
         XCTAssertEqual(state.handle(.release(1, healthy: true, now: t0)), [.retire(1)])
         // A call made after the update specialises a worker that stays.
+        let seen = state.detaches.count
         _ = state.handle(.started(runtimeID: "py", generation: 0, worker: 3))
-        XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false)), [.run(3, 3, cold: true)])
+        XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false, detachesSeen: seen)), [.run(3, 3, cold: true)])
         _ = state.handle(.release(3, healthy: true, now: t0))
-        XCTAssertEqual(state.handle(.call(4, key: fn, runtimeID: "py", background: false)), [.run(4, 3, cold: false)])
+        XCTAssertEqual(state.handle(.call(4, key: fn, runtimeID: "py", background: false, detachesSeen: seen)), [.run(4, 3, cold: false)])
+    }
+
+    /// A call that read its function before an update and reaches the pool after the detach
+    /// (it was reading, unpacking, or an async attempt) brings the old code: it must not leave
+    /// a listed worker with it. A call that read after the detach does.
+    func testACallThatReadItsCodeBeforeADetachAndArrivesAfterItLeavesNoWorkerBehind() {
+        var state = pool(capacity: 2)
+        warmed(&state)
+        let before = state.detaches.count
+        _ = state.handle(.detach(functionID: "f", version: 0))
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: before)), [.run(1, 2, cold: true)])
+        XCTAssertEqual(state.functions[fn]?.workers, [], "the old code's worker is listed nowhere")
+        XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.retire(2), .spawn(runtimeID: "py", generation: 0)])
+        XCTAssertNil(state.functions[fn])
+        // Read after the detach: the worker stays and serves the next call warm.
+        let after = state.detaches.count
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false, detachesSeen: after)), [.run(2, 1, cold: true)])
+        _ = state.handle(.release(1, healthy: true, now: t0))
+        XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false, detachesSeen: before)), [.run(3, 1, cold: false)],
+                       "a stale call may still use a worker of the current code")
+        // Another function's detach does not make this function's calls stale.
+        _ = state.handle(.release(1, healthy: true, now: t0))
+        _ = state.handle(.detach(functionID: "g", version: nil))
+        XCTAssertFalse(state.detaches.isStale(functionID: "f", seen: after))
+        XCTAssertTrue(state.detaches.isStale(functionID: "g", seen: after))
+    }
+
+    /// The log of detaches is bounded: past its limit, calls that read before the clearing are
+    /// all stale (a worker of their own), and later ones are judged exactly again.
+    func testTheDetachLogForgetsOldFunctionsByCountingEarlierCallsStale() {
+        var log = DetachLog(limit: 2)
+        log.record(functionID: "a")
+        log.record(functionID: "b")
+        let seen = log.count
+        XCTAssertFalse(log.isStale(functionID: "a", seen: seen))
+        log.record(functionID: "c")  // clears a and b
+        XCTAssertFalse(log.isStale(functionID: "a", seen: seen), "read after a's and b's detaches")
+        XCTAssertTrue(log.isStale(functionID: "c", seen: seen))
+        XCTAssertTrue(log.isStale(functionID: "a", seen: seen - 1), "read before the cleared detaches: counted stale")
+        XCTAssertFalse(log.isStale(functionID: "c", seen: log.count))
     }
 
     /// A worker given to a call that waited is refilled behind at once: postponing it would

@@ -183,6 +183,27 @@ def test_timeouts_are_retried_then_on_failure_runs_once(fg, daemon):
     assert payload["response_context"]["status_code"] != 200 and payload["response_context"]["function_error"] == "timeout"
 
 
+def test_a_retry_runs_the_code_the_function_has_when_it_starts(fg, daemon):
+    """An update between two attempts is what the next attempt runs, and no worker of the
+    code of before is left for later calls."""
+    crashes = "import os, time\ndef handler(event, context):\n    time.sleep(2)\n    os._exit(3)\n"
+    created = create(fg, "mended", crashes)
+    fg.update_function_async_invoke_config(UpdateFunctionAsyncInvokeConfigRequest(
+        function_urn=created.func_urn, body=UpdateFunctionAsyncInvokeConfigRequestBody(
+            max_async_event_age_in_seconds=3600, max_async_retry_attempts=2)))
+    request_id = async_invoke(fg, created.func_urn, {})
+    time.sleep(0.7)  # the first attempt sleeps 2 s before it crashes: the update lands meanwhile
+    fg.update_function_code(UpdateFunctionCodeRequest(function_urn=created.func_urn, body=UpdateFunctionCodeRequestBody(
+        code_type="zip", code_filename="index.zip",
+        func_code=FuncCode(file=zip_b64({"index.py": "def handler(event, context):\n    return 'mended'\n"})))))
+    record = wait_for_record(sdk_records(fg, created.func_urn), request_id, timeout=60)
+    execution = daemon.unix(project=PROJECT).get(f"/v1/executions/{request_id}").json
+    result = json.loads(execution["result"])
+    assert record["status"] == "SUCCESS" and result["output"] == "mended" and result["attempts"] == 2, execution
+    for _ in range(3):
+        assert json.loads(invoke(fg, created.func_urn, {}).result) == "mended"
+
+
 def test_function_errors_are_not_retried_and_destinations_get_results(fg, daemon):
     failures = create(fg, "failrecorder", "def handler(event, context):\n    return event\n")
     successes = create(fg, "okrecorder", "def handler(event, context):\n    return event\n")

@@ -116,6 +116,13 @@ def create_runtime(image):
 
 
 def create_function(runtime_id, files, entry, **fields):
+    # The VM's CPU is emulated (TCG), tens of times slower than a real one, and slower still on
+    # a busy host: at the default 100 millicpu a Node.js function's first call (V8 compiling the
+    # worker's call path) ran past the default 5 s timeout in one CI run, and Python's memory
+    # and fork-bomb checks reached their limits only 4-5 s in. These checks test the service,
+    # not the speed: every function gets the most CPU the default config allows and a minute,
+    # unless a check sets its own.
+    fields = {"cpu": 300, "timeout": 60, **fields}
     os.makedirs(SCRATCH, exist_ok=True)
     path = os.path.join(SCRATCH, f"package-{time.time_ns()}.zip")
     with open(path, "wb") as f:
@@ -329,11 +336,8 @@ def cgroup_limits():
 @check("memory limit: a function allocating past it dies OOM")
 def memory_limit():
     source = "def main(**kw):\n    blocks = [bytearray(16 * 1024 * 1024) for _ in range(8)]\n    return len(blocks)\n"
-    # The VM's emulated CPU at the default 100 millicpu took 4-5 s to reach the limit, against
-    # the default 5 s timeout: the most CPU the config allows and a minute, so that only the
-    # memory limit can end it.
-    function = create_function(runtime("python3")["id"], {"f.py": source}, "f.main", memory_size=33554432,
-                               cpu=300, timeout=60)
+    # 300 millicpu and a minute (create_function), so that only the memory limit can end it.
+    function = create_function(runtime("python3")["id"], {"f.py": source}, "f.main", memory_size=33554432)
     since = now_for_journal()
     result = execute(function["id"])
     expect(result["status"] == "failed" and result["result_json"].get("error") == "out_of_memory",
@@ -358,11 +362,11 @@ def pids_limit():
               "            break\n"
               "        made += 1\n"
               "    return made\n")
-    function = create_function(runtime("python3")["id"], {"bomb.py": source}, "bomb.main", timeout=60,
-                               # Room and time for the forks, so that the pids limit is what stops
-                               # them: 126 forks took 16 s in one run and over 30 s in another at
-                               # the default 100 millicpu of the VM's emulated CPU.
-                               memory_size=134217728, cpu=300)
+    # Room (and, from create_function, time and CPU) for the forks, so that the pids limit is
+    # what stops them: 126 forks took 16 s in one run and over 30 s in another at the default
+    # 100 millicpu of the VM's emulated CPU.
+    function = create_function(runtime("python3")["id"], {"bomb.py": source}, "bomb.main",
+                               memory_size=134217728)
     before = {p: read(f"{p}/pids.events") for p in sandboxes()}
     started = time.time()
     result = execute(function["id"], timeout=90)
@@ -499,7 +503,8 @@ def warm_workers():
     for image, entry, files in [("python3", "hello.main", {"hello.py": "def main(**kw):\n    return 'w'\n"}),
                                 ("nodejs", "hello.main", {"hello.js": "exports.main = async () => 'w'\n"})]:
         function = create_function(available(image)["id"], files, entry)
-        expect(execute(function["id"])["status"] == "success", f"{image} warm-up call failed")
+        warm = execute(function["id"])
+        expect(warm["status"] == "success", f"{image} warm-up call failed: {warm.get('result')}")
     pids = [pid for pid, args in worker_pids() if "hearth-launcher" not in args]
     expect(pids, f"no worker processes to kill; ps: {worker_pids()}")
     return pids

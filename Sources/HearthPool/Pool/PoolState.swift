@@ -12,7 +12,9 @@
 /// generic worker a version took waits until that worker's first call (or load) ends, unless
 /// calls of the runtime wait for workers: a start is a launcher request and a runtime
 /// starting on the same cores, and made during the first call it made that call 2–4 times
-/// slower. At `maxWorkers`, the least recently used idle specialised worker makes room.
+/// slower. At `maxWorkers`, the least recently used idle specialised worker makes room. A
+/// call that read its code before its function's last detach (`DetachLog`) runs on a worker
+/// of its own, retired after it.
 struct PoolState {
     typealias WorkerID = Int
     typealias CallID = Int
@@ -26,8 +28,9 @@ struct PoolState {
         case startFailed(runtimeID: String, generation: Int, reason: String)
         /// The back-off after a failed start is over.
         case retry(runtimeID: String)
-        /// A call wants a worker of its version.
-        case call(CallID, key: FunctionKey, runtimeID: String, background: Bool)
+        /// A call wants a worker of its version; it read its function's definition having seen
+        /// `detachesSeen` detaches (`DetachLog`).
+        case call(CallID, key: FunctionKey, runtimeID: String, background: Bool, detachesSeen: Int = 0)
         /// A call (or a load ahead of calls) is done with its worker; an unhealthy one is retired.
         case release(WorkerID, healthy: Bool, now: ContinuousClock.Instant)
         /// The caller is killing the worker itself (it timed out, crashed, broke the protocol).
@@ -88,17 +91,16 @@ struct PoolState {
         var idle: [WorkerID] = []
         /// Calls waiting for a worker, in arrival order.
         var waiting: [Waiting] = []
-        /// Workers running a call that waited through a detach: listed nowhere and retired
-        /// after that call, but counted against `perFunctionWorkers` until then.
+        /// Workers running a call that brought the code of before a detach: listed nowhere and
+        /// retired after that call, but counted against `perFunctionWorkers` until then.
         var oldCode = 0
     }
 
     struct Waiting: Equatable {
         var call: CallID
         var background: Bool
-        /// It waited through a detach (its function was updated): it brings the code of before,
-        /// so the worker it specialises serves it alone and is retired after it.
-        var detached = false
+        /// What it had seen when it read its code: a detach while it waits makes it stale.
+        var detachesSeen: Int
     }
 
     /// What the pool knows of a started worker that is its own.
@@ -109,7 +111,7 @@ struct PoolState {
         var lastUsed: ContinuousClock.Instant?
         /// Taken from the generic ones, its first call not yet over: its runtime refills then.
         var refillOwed = false
-        /// Specialised for a call that waited through a detach (counted in `Function.oldCode`).
+        /// Specialised for a stale call (counted in `Function.oldCode`).
         var oldCode = false
     }
 
@@ -118,6 +120,7 @@ struct PoolState {
     private(set) var runtimes: [String: Runtime] = [:]
     private(set) var functions: [FunctionKey: Function] = [:]
     private(set) var workers: [WorkerID: WorkerRecord] = [:]
+    private(set) var detaches = DetachLog()
 
     init(settings: PoolSettings) {
         self.settings = settings
@@ -197,11 +200,12 @@ struct PoolState {
         case .retry(let runtimeID):
             refill(runtimeID, into: &actions)
 
-        case .call(let call, let key, let runtimeID, let background):
+        case .call(let call, let key, let runtimeID, let background, let seen):
             if functions[key] == nil, runtimes[runtimeID] != nil {
                 functions[key] = Function(runtimeID: runtimeID)
             }
-            if let verdict = assign(call, key: key, runtimeID: runtimeID, background: background, into: &actions) {
+            let stale = detaches.isStale(functionID: key.functionID, seen: seen)
+            if let verdict = assign(call, key: key, runtimeID: runtimeID, background: background, stale: stale, into: &actions) {
                 if case .reject = verdict { dropIfUnused(key) }
                 actions.append(verdict)
                 break
@@ -212,7 +216,7 @@ struct PoolState {
                 actions.append(.reject(call, .queueFull(waiting: waiting)))
                 break
             }
-            functions[key]!.waiting.append(Waiting(call: call, background: background))
+            functions[key]!.waiting.append(Waiting(call: call, background: background, detachesSeen: seen))
             refill(runtimeID, into: &actions)
 
         case .release(let worker, let healthy, let now):
@@ -276,8 +280,9 @@ struct PoolState {
             refillStarved(into: &actions)
 
         case .detach(let functionID, let version):
+            // Whatever the version: calls of the function waiting now, or on their way, are stale.
+            detaches.record(functionID: functionID)
             for key in functions.keys where key.functionID == functionID && (version == nil || key.version == version) {
-                for index in functions[key]!.waiting.indices { functions[key]!.waiting[index].detached = true }
                 detach(key, into: &actions)
             }
             refillStarved(into: &actions)
@@ -305,9 +310,10 @@ struct PoolState {
 
     // MARK: - Giving calls workers
 
-    /// A worker for the call now (`.run`), a refusal (`.reject`), or nil: it must wait.
+    /// A worker for the call now (`.run`), a refusal (`.reject`), or nil: it must wait. A
+    /// stale call may take an idle worker (of the current code) but specialises one of its own.
     private mutating func assign(
-        _ call: CallID, key: FunctionKey, runtimeID: String, background: Bool, detached: Bool = false, into actions: inout [Action]
+        _ call: CallID, key: FunctionKey, runtimeID: String, background: Bool, stale: Bool, into actions: inout [Action]
     ) -> Action? {
         // A stopping daemon starts no async call: its execution stays for the next start.
         if phase == .stopped || (phase == .draining && background) { return .reject(call, .stopping) }
@@ -319,7 +325,7 @@ struct PoolState {
         if functions[key]!.workers.count + functions[key]!.oldCode < settings.perFunctionWorkers,
             let worker = takeGeneric(for: key, runtimeID: runtimeID, into: &actions)
         {
-            if detached {
+            if stale {
                 // Not listed, as a worker detached while busy: its release retires it.
                 functions[key]!.workers.removeAll { $0 == worker }
                 functions[key]!.oldCode += 1
@@ -339,7 +345,8 @@ struct PoolState {
         while let function = functions[key], !function.waiting.isEmpty {
             let index = function.waiting.firstIndex { !$0.background } ?? 0
             let next = function.waiting[index]
-            guard let verdict = assign(next.call, key: key, runtimeID: function.runtimeID, background: next.background, detached: next.detached, into: &actions) else {
+            let stale = detaches.isStale(functionID: key.functionID, seen: next.detachesSeen)
+            guard let verdict = assign(next.call, key: key, runtimeID: function.runtimeID, background: next.background, stale: stale, into: &actions) else {
                 break
             }
             functions[key]?.waiting.remove(at: index)

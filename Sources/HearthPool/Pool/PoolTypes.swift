@@ -29,6 +29,8 @@ public struct InvocationRequest: Sendable {
     /// What a worker loads when one has to be specialised for the call, or why it cannot be
     /// had (a warm worker of the version may still run the call).
     public var code: Result<CodeBundle, PoolError>
+    /// `WorkerPool.detaches` read before the function's definition (and so `code`) was.
+    public var detachesSeen: Int
     /// Where the call's output goes; readable while the call runs.
     public var log: LogCapture?
     /// An async execution's call: callers waiting on a response go first.
@@ -38,7 +40,7 @@ public struct InvocationRequest: Sendable {
 
     public init(
         key: FunctionKey, runtimeID: String, executionID: String, limits: CgroupLimits, timeout: Double,
-        input: JSONValue?, positional: Bool, code: Result<CodeBundle, PoolError>
+        input: JSONValue?, positional: Bool, code: Result<CodeBundle, PoolError>, detachesSeen: Int
     ) {
         self.key = key
         self.runtimeID = runtimeID
@@ -48,6 +50,7 @@ public struct InvocationRequest: Sendable {
         self.input = input
         self.positional = positional
         self.code = code
+        self.detachesSeen = detachesSeen
     }
 }
 

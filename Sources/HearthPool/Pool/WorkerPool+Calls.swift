@@ -124,7 +124,7 @@ extension WorkerPool {
         let call = nextCall
         return try await withCheckedThrowingContinuation { continuation in
             callers[call] = continuation
-            perform(.call(call, key: request.key, runtimeID: request.runtimeID, background: request.background))
+            perform(.call(call, key: request.key, runtimeID: request.runtimeID, background: request.background, detachesSeen: request.detachesSeen))
         }
     }
 

@@ -13,8 +13,11 @@ extension WorkerPool {
             }
     }
 
-    /// Specialises up to `count` more generic workers for a version ahead of its calls.
-    public func scaleUp(_ request: InvocationRequest, count: Int) async -> Int {
+    /// Specialises up to `count` more generic workers for a version ahead of its calls; nil
+    /// if the request is stale (its function was detached since it was read): read it again.
+    public func scaleUp(_ request: InvocationRequest, count: Int) async -> Int? {
+        // It would list workers of the old code.
+        if state.detaches.isStale(functionID: request.key.functionID, seen: request.detachesSeen) { return nil }
         var added = 0
         for case .load(let number, _) in perform(.scaleUp(key: request.key, runtimeID: request.runtimeID, count: count)) {
             guard let worker = live[number] else { continue }
@@ -30,11 +33,6 @@ extension WorkerPool {
     /// Retires up to `count` idle workers of a version, always keeping one.
     public func scaleDown(_ key: FunctionKey, count: Int) {
         perform(.scaleDown(key: key, count: count))
-    }
-
-    /// Retires every worker of a version (busy ones once their call ends).
-    public func detach(functionID: String, version: Int?) {
-        perform(.detach(functionID: functionID, version: version))
     }
 
     /// Retires specialised workers idle longer than the TTL. Called periodically.

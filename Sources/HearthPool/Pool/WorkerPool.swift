@@ -2,6 +2,7 @@ import Foundation
 import HearthCore
 import HearthSandbox
 import Logging
+import Synchronization
 
 /// The warm pool: the processes, continuations and clocks around `PoolState`, which makes
 /// every decision (what the rules are is told there). Each method turns what happened into a
@@ -21,6 +22,8 @@ public actor WorkerPool {
     nonisolated public let settings: PoolSettings
     let logger: Logger
     var state: PoolState
+    /// `state.detaches.count`, readable without a hop onto the actor.
+    private let detachCount = Atomic<Int>(0)
     /// Each runtime's current template, by runtime id.
     var templates: [String: WorkerTemplate] = [:]
     /// Every started worker that is still the pool's, by number, busy ones included.
@@ -55,6 +58,19 @@ public actor WorkerPool {
         self.settings = settings
         self.logger = logger
         self.state = PoolState(settings: settings)
+    }
+
+    /// Detaches so far. A caller reads it before it reads the function's definition and puts
+    /// it in its `InvocationRequest`: the pool then knows whether the code it brings is stale.
+    public nonisolated var detaches: Int {
+        detachCount.load(ordering: .acquiring)
+    }
+
+    /// Retires every worker of a version (busy ones once their call ends); calls of the
+    /// function that read its definition before now are stale.
+    public func detach(functionID: String, version: Int?) {
+        perform(.detach(functionID: functionID, version: version))
+        detachCount.store(state.detaches.count, ordering: .releasing)
     }
 
     // MARK: - Carrying out the state's decisions

@@ -9,7 +9,8 @@ extension ExecutionService {
     }
 
     /// Runs an async execution as often as the hook wants, recording only its final ending.
-    func runAttempts(_ execution: Execution, _ request: InvocationRequest, hook: any ExecutionAttemptHook) async throws -> Execution {
+    /// A retry runs the function as it is then, not as `first` found it.
+    func runAttempts(_ execution: Execution, _ first: InvocationRequest, hook: any ExecutionAttemptHook) async throws -> Execution {
         var attempt = 1
         var attempts = 0
         while true {
@@ -17,7 +18,15 @@ extension ExecutionService {
             if let early = await hook.beforeAttempt(execution, attempt: attempt) {
                 verdict = early
             } else {
-                let ending = try await self.attempt(execution, request)
+                let ending: AttemptEnding
+                if attempt == 1 {
+                    ending = try await self.attempt(execution, first)
+                } else if var current = try await currentRequest(for: execution, input: first.input, positional: first.positional) {
+                    (current.background, current.onStart, current.log) = (first.background, first.onStart, first.log)
+                    ending = try await self.attempt(execution, current)
+                } else {
+                    ending = Self.functionGone(execution)
+                }
                 attempts = attempt
                 verdict = await hook.afterAttempt(execution, attempt: attempt, ending: ending)
                 if case .retry = verdict {

@@ -37,6 +37,8 @@ public struct ExecutionService: Sendable {
     ]
 
     public func create(_ draft: ExecutionDraft, by caller: Caller) async throws -> Execution {
+        // Before the definition is read: the pool must know if an update comes in between.
+        let detachesSeen = pool?.detaches ?? 0
         let target = try await functions.resolveTarget(functionID: draft.functionID, alias: draft.functionAlias, version: draft.functionVersion, by: caller)
         let (function, version) = (target.function, target.version)
         try Limits.checkLength(draft.description, field: "description", max: 255)
@@ -56,7 +58,7 @@ public struct ExecutionService: Sendable {
             return execution
         }
         try available(try store.runtimeStatusNow(id: function.runtimeID))
-        let request = await functions.invocation(of: function, version: version, executionID: execution.id, input: input.value, positional: input.positional)
+        let request = await functions.invocation(of: function, version: version, executionID: execution.id, input: input.value, positional: input.positional, detachesSeen: detachesSeen)
         return try await run(execution, request)
     }
 
@@ -65,12 +67,10 @@ public struct ExecutionService: Sendable {
     func runQueued(_ id: String) async {
         do {
             guard let execution = try await store.execution(id: id), execution.status == .running else { return }
-            guard let function = try await store.function(id: execution.functionID) else {
-                let result: JSONValue = .object(["output": .string("Function execution failed: function \(execution.functionID) no longer exists."), "duration": .double(0)])
-                return try store.finishExecution(id: id, status: .error, result: result.serialized, log: nil)
-            }
             let input = try ExecutionInput(text: execution.input ?? "")
-            var request = await functions.invocation(of: function, version: execution.functionVersion, executionID: id, input: input.value, positional: input.positional)
+            guard var request = try await currentRequest(for: execution, input: input.value, positional: input.positional) else {
+                return try store.finishExecution(id: id, status: .error, result: Self.functionGone(execution).result.serialized, log: nil)
+            }
             request.background = true
             request.onStart = { [store] in try? await store.markExecutionStarted(id: id) }
             _ = try await run(execution, request)
@@ -79,6 +79,18 @@ public struct ExecutionService: Sendable {
         } catch {
             logger.error("queued execution could not run", metadata: ["execution_id": "\(id)", "error": "\(error)"])
         }
+    }
+
+    /// The call an async execution makes now, with its function as it is now (nil: deleted).
+    /// Each attempt reads it again, so that an update between attempts is run.
+    func currentRequest(for execution: Execution, input: JSONValue?, positional: Bool) async throws -> InvocationRequest? {
+        let detachesSeen = pool?.detaches ?? 0
+        guard let function = try await store.function(id: execution.functionID) else { return nil }
+        return await functions.invocation(of: function, version: execution.functionVersion, executionID: execution.id, input: input, positional: positional, detachesSeen: detachesSeen)
+    }
+
+    static func functionGone(_ execution: Execution) -> AttemptEnding {
+        AttemptEnding(status: .error, result: .object(["output": .string("Function execution failed: function \(execution.functionID) no longer exists."), "duration": .double(0)]), log: nil, failure: nil)
     }
 
     /// Runs a stored execution and records how it ended. Async executions go through the

@@ -5,7 +5,8 @@ import HearthStore
 
 extension FunctionService {
     /// The call a function version makes on the pool: its runtime, limits and code.
-    func invocation(of function: Function, version: Int, executionID: String, input: JSONValue?, positional: Bool) async -> InvocationRequest {
+    /// `detachesSeen`: the pool's `detaches`, read before `function` was.
+    func invocation(of function: Function, version: Int, executionID: String, input: JSONValue?, positional: Bool, detachesSeen: Int) async -> InvocationRequest {
         let code: Result<CodeBundle, PoolError>
         do {
             code = .success(try await self.code(of: function, version: version))
@@ -16,7 +17,7 @@ extension FunctionService {
             key: FunctionKey(projectID: function.projectID, functionID: function.id, version: version),
             runtimeID: function.runtimeID, executionID: executionID,
             limits: CgroupLimits(memory: function.memorySize, pids: settings.pidsLimit, millicpu: function.cpu),
-            timeout: Double(function.timeout), input: input, positional: positional, code: code
+            timeout: Double(function.timeout), input: input, positional: positional, code: code, detachesSeen: detachesSeen
         )
     }
 
@@ -56,11 +57,16 @@ extension FunctionService {
     public func scaleUp(id: String, version: Int = 0, count: Int, by caller: Caller) async throws {
         guard caller.isAdmin else { throw ServiceError.operationNotAllowed }
         try Self.checkCount(count)
-        let function = try await show(id: id, by: caller)
-        try await checkVersion(version, of: function)
         guard let pool else { return }
-        let request = await invocation(of: function, version: version, executionID: "scale-up", input: nil, positional: false)
-        let added = await pool.scaleUp(request, count: count)
+        var added: Int?
+        // Read again while the function is updated meanwhile: it must scale the new code.
+        while added == nil {
+            let detachesSeen = pool.detaches
+            let function = try await show(id: id, by: caller)
+            try await checkVersion(version, of: function)
+            let request = await invocation(of: function, version: version, executionID: "scale-up", input: nil, positional: false, detachesSeen: detachesSeen)
+            added = await pool.scaleUp(request, count: count)
+        }
         logger.info("function scaled up", metadata: ["function_id": "\(id)", "requested": "\(count)", "added": "\(added)"])
     }
 
