@@ -34,13 +34,13 @@ final class PoolStateTests: XCTestCase {
         var state = pool()
         warmed(&state)
         // No start during the first call: it would compete with the call for the launcher and the cores.
-        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false)), [.run(1, 2, cold: true)])
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [.run(1, 2, cold: true)])
         XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.spawn(runtimeID: "py", generation: 0)])
         // The next call of the same version gets the same worker, warm, and owes nothing.
-        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false)), [.run(2, 2, cold: false)])
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [.run(2, 2, cold: false)])
         XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [])
         // Another version never gets it.
-        XCTAssertEqual(state.handle(.call(3, key: other, runtimeID: "py", background: false)), [.run(3, 1, cold: true)])
+        XCTAssertEqual(state.handle(.call(3, key: other, runtimeID: "py", background: false, detachesSeen: 0)), [.run(3, 1, cold: true)])
         // A first call that fails still lets the runtime refill.
         XCTAssertEqual(state.handle(.discard(1)), [.spawn(runtimeID: "py", generation: 0)])
     }
@@ -48,10 +48,10 @@ final class PoolStateTests: XCTestCase {
     func testCallsWaitForTheVersionsWorkerAndCallersWaitingOnAResponseGoFirst() {
         var state = pool(perFunctionWorkers: 1)
         warmed(&state)
-        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false)), [.run(1, 2, cold: true)])
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [.run(1, 2, cold: true)])
         // A call that must wait does not wait for the first call to end to have the runtime refill.
-        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: true)), [.spawn(runtimeID: "py", generation: 0)])
-        XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false)), [])
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: true, detachesSeen: 0)), [.spawn(runtimeID: "py", generation: 0)])
+        XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [])
         XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.run(3, 2, cold: false)])
         XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.run(2, 2, cold: false)])
         XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [])
@@ -60,26 +60,26 @@ final class PoolStateTests: XCTestCase {
     func testCallersBeyondTheQueueAreRefusedButAsyncCallsAreNot() {
         var state = pool(perFunctionWorkers: 1, perFunctionQueue: 1)
         warmed(&state)
-        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))
-        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false)), [.spawn(runtimeID: "py", generation: 0)])
-        XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false)), [.reject(3, .queueFull(waiting: 1))])
-        XCTAssertEqual(state.handle(.call(4, key: fn, runtimeID: "py", background: true)), [])
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0))
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [.spawn(runtimeID: "py", generation: 0)])
+        XCTAssertEqual(state.handle(.call(3, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [.reject(3, .queueFull(waiting: 1))])
+        XCTAssertEqual(state.handle(.call(4, key: fn, runtimeID: "py", background: true, detachesSeen: 0)), [])
     }
 
     func testAnUnknownRuntimeIsRefused() {
         var state = pool()
-        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "nope", background: false)), [.reject(1, .unknownRuntime("nope"))])
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "nope", background: false, detachesSeen: 0)), [.reject(1, .unknownRuntime("nope"))])
         XCTAssertTrue(state.functions.isEmpty)
     }
 
     func testARuntimeThatNeverStartedIsInErrorAndWaitingCallsAreToldWhy() {
         var state = pool(capacity: 1)
         _ = state.handle(.warm(runtimeID: "py"))
-        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false)), [])
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [])
         let actions = state.handle(.startFailed(runtimeID: "py", generation: 0, reason: "bad image"))
         XCTAssertEqual(actions, [.warmFailed(runtimeID: "py", .runtimeUnavailable("bad image")), .reject(1, .runtimeUnavailable("bad image"))])
         // Never started: no retry. A later call is refused at once.
-        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false)), [.reject(2, .runtimeUnavailable("bad image"))])
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [.reject(2, .runtimeUnavailable("bad image"))])
     }
 
     func testARuntimeThatHadStartedRetriesWithALongerWaitAfterEachFailure() {
@@ -96,23 +96,23 @@ final class PoolStateTests: XCTestCase {
         warmed(&state)
         XCTAssertEqual(state.handle(.diedIdle(1)), [.spawn(runtimeID: "py", generation: 0), .reap(1)])
         // A busy worker's death is the call's to handle.
-        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0))
         XCTAssertEqual(state.handle(.diedIdle(2)), [])
     }
 
     func testAtTheGlobalCapTheLeastRecentlyUsedIdleWorkerMakesRoom() {
         var state = pool(capacity: 1, maxWorkers: 3)
         warmed(&state, workers: [1])
-        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 1 → fn
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0))  // 1 → fn
         _ = state.handle(.release(1, healthy: true, now: t0))  // spawn
         _ = state.handle(.started(runtimeID: "py", generation: 0, worker: 2))
-        _ = state.handle(.call(2, key: other, runtimeID: "py", background: false))  // 2 → other
+        _ = state.handle(.call(2, key: other, runtimeID: "py", background: false, detachesSeen: 0))  // 2 → other
         _ = state.handle(.release(2, healthy: true, now: t0 + .seconds(1)))  // spawn
         _ = state.handle(.started(runtimeID: "py", generation: 0, worker: 3))
         // Three workers, the cap: a third version's call takes the generic one, and the refill
         // behind it evicts fn's worker (used longest ago), not other's.
         let key = FunctionKey(projectID: "p", functionID: "h", version: 0)
-        XCTAssertEqual(state.handle(.call(3, key: key, runtimeID: "py", background: false)), [.run(3, 3, cold: true)])
+        XCTAssertEqual(state.handle(.call(3, key: key, runtimeID: "py", background: false, detachesSeen: 0)), [.run(3, 3, cold: true)])
         XCTAssertEqual(state.handle(.release(3, healthy: true, now: t0 + .seconds(2))), [.evict(1, key: fn), .spawn(runtimeID: "py", generation: 0)])
     }
 
@@ -128,8 +128,8 @@ final class PoolStateTests: XCTestCase {
     func testDetachRetiresIdleWorkersNowAndBusyOnesWhenTheirCallEnds() {
         var state = pool(capacity: 2)
         warmed(&state)
-        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 2
-        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: false))  // 1
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0))  // 2
+        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: false, detachesSeen: 0))  // 1
         _ = state.handle(.release(1, healthy: true, now: t0))
         XCTAssertEqual(state.handle(.detach(functionID: "f", version: nil)), [.retire(1)])
         XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.retire(2)])
@@ -141,8 +141,8 @@ final class PoolStateTests: XCTestCase {
     func testACallThatWaitedThroughADetachGetsAWorkerOfItsOwnThatIsRetiredAfterIt() {
         var state = pool(perFunctionWorkers: 1)
         warmed(&state)
-        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false)), [.run(1, 2, cold: true)])
-        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false)), [.spawn(runtimeID: "py", generation: 0)])
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [.run(1, 2, cold: true)])
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [.spawn(runtimeID: "py", generation: 0)])
         XCTAssertEqual(state.handle(.detach(functionID: "f", version: nil)), [])
         XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.retire(2), .spawn(runtimeID: "py", generation: 0), .run(2, 1, cold: true)])
         XCTAssertEqual(state.functions[fn]?.workers, [], "the old-code worker is listed nowhere")
@@ -201,9 +201,9 @@ final class PoolStateTests: XCTestCase {
         var state = pool(capacity: 1)
         warmed(&state, workers: [1])
         let third = FunctionKey(projectID: "p", functionID: "h", version: 0)
-        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false)), [.run(1, 1, cold: true)])
-        XCTAssertEqual(state.handle(.call(2, key: other, runtimeID: "py", background: false)), [.spawn(runtimeID: "py", generation: 0)])
-        XCTAssertEqual(state.handle(.call(3, key: third, runtimeID: "py", background: false)), [])
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [.run(1, 1, cold: true)])
+        XCTAssertEqual(state.handle(.call(2, key: other, runtimeID: "py", background: false, detachesSeen: 0)), [.spawn(runtimeID: "py", generation: 0)])
+        XCTAssertEqual(state.handle(.call(3, key: third, runtimeID: "py", background: false, detachesSeen: 0)), [])
         // Each start serves one of the waiting calls (either first) and starts the next.
         var served: Set<Int> = []
         for worker in [2, 3] {
@@ -219,9 +219,9 @@ final class PoolStateTests: XCTestCase {
     func testCallsThatWaitedThroughADetachStayWithinTheVersionsWorkers() {
         var state = pool(capacity: 3, perFunctionWorkers: 1)
         warmed(&state, workers: [1, 2, 3])
-        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 3
-        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: false))  // waits
-        _ = state.handle(.call(3, key: fn, runtimeID: "py", background: false))  // waits
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0))  // 3
+        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: false, detachesSeen: 0))  // waits
+        _ = state.handle(.call(3, key: fn, runtimeID: "py", background: false, detachesSeen: 0))  // waits
         _ = state.handle(.detach(functionID: "f", version: nil))
         let released = state.handle(.release(3, healthy: true, now: t0))
         XCTAssertEqual(released.filter { if case .run = $0 { true } else { false } }, [.run(2, 2, cold: true)])
@@ -237,7 +237,7 @@ final class PoolStateTests: XCTestCase {
     func testReWarmingRetiresTheOldTemplatesWorkersAndLateStarts() {
         var state = pool(capacity: 1)
         warmed(&state, workers: [1])
-        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 1 → fn
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0))  // 1 → fn
         _ = state.handle(.release(1, healthy: true, now: t0))  // spawn (gen 0)
         let actions = state.handle(.warm(runtimeID: "py"))
         XCTAssertEqual(actions, [.retire(1), .spawn(runtimeID: "py", generation: 1)])
@@ -249,16 +249,16 @@ final class PoolStateTests: XCTestCase {
     func testDrainLetsCallersWaitingOnAResponseStartAndSendsAsyncCallsBack() {
         var state = pool(perFunctionWorkers: 1)
         warmed(&state)
-        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))
-        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: true))
-        _ = state.handle(.call(3, key: fn, runtimeID: "py", background: false))
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0))
+        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: true, detachesSeen: 0))
+        _ = state.handle(.call(3, key: fn, runtimeID: "py", background: false, detachesSeen: 0))
         XCTAssertEqual(state.handle(.beginDrain), [.reject(2, .stopping)])
-        XCTAssertEqual(state.handle(.call(4, key: fn, runtimeID: "py", background: true)), [.reject(4, .stopping)])
+        XCTAssertEqual(state.handle(.call(4, key: fn, runtimeID: "py", background: true, detachesSeen: 0)), [.reject(4, .stopping)])
         XCTAssertEqual(state.handle(.release(2, healthy: true, now: t0)), [.run(3, 2, cold: false)])
-        _ = state.handle(.call(5, key: fn, runtimeID: "py", background: false))
+        _ = state.handle(.call(5, key: fn, runtimeID: "py", background: false, detachesSeen: 0))
         XCTAssertEqual(state.handle(.stop), [.reject(5, .stopping)])
         XCTAssertEqual(state.handle(.started(runtimeID: "py", generation: 0, worker: 9)), [.retire(9)])
-        XCTAssertEqual(state.handle(.call(6, key: other, runtimeID: "py", background: false)), [.reject(6, .stopping)])
+        XCTAssertEqual(state.handle(.call(6, key: other, runtimeID: "py", background: false, detachesSeen: 0)), [.reject(6, .stopping)])
     }
 
     func testScaleUpTakesGenericWorkersAndScaleDownKeepsOne() {
@@ -275,7 +275,7 @@ final class PoolStateTests: XCTestCase {
     func testWorkersIdleLongerThanTheTTLAreRetired() {
         var state = pool()
         warmed(&state)
-        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0))
         _ = state.handle(.release(2, healthy: true, now: t0))
         XCTAssertEqual(state.handle(.expireIdle(now: t0 + .seconds(5), ttl: .seconds(10))), [])
         XCTAssertEqual(state.handle(.expireIdle(now: t0 + .seconds(11), ttl: .seconds(10))), [.retire(2)])
@@ -285,8 +285,8 @@ final class PoolStateTests: XCTestCase {
     func testADiscardedWorkerLetsTheNextCallSpecialiseAnother() {
         var state = pool(capacity: 2, perFunctionWorkers: 1)
         warmed(&state)
-        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false))  // 2
-        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: false))  // waits; spawn
+        _ = state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0))  // 2
+        _ = state.handle(.call(2, key: fn, runtimeID: "py", background: false, detachesSeen: 0))  // waits; spawn
         // Worker 2 timed out: the waiting call gets a fresh generic worker, cold, and since it
         // waited, the runtime refills behind that one at once.
         XCTAssertEqual(state.handle(.discard(2)), [.spawn(runtimeID: "py", generation: 0), .run(2, 1, cold: true)])

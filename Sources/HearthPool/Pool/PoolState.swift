@@ -30,7 +30,7 @@ struct PoolState {
         case retry(runtimeID: String)
         /// A call wants a worker of its version; it read its function's definition having seen
         /// `detachesSeen` detaches (`DetachLog`).
-        case call(CallID, key: FunctionKey, runtimeID: String, background: Bool, detachesSeen: Int = 0)
+        case call(CallID, key: FunctionKey, runtimeID: String, background: Bool, detachesSeen: Int)
         /// A call (or a load ahead of calls) is done with its worker; an unhealthy one is retired.
         case release(WorkerID, healthy: Bool, now: ContinuousClock.Instant)
         /// The caller is killing the worker itself (it timed out, crashed, broke the protocol).

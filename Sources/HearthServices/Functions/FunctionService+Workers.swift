@@ -67,7 +67,7 @@ extension FunctionService {
             let request = await invocation(of: function, version: version, executionID: "scale-up", input: nil, positional: false, detachesSeen: detachesSeen)
             added = await pool.scaleUp(request, count: count)
         }
-        logger.info("function scaled up", metadata: ["function_id": "\(id)", "requested": "\(count)", "added": "\(added)"])
+        logger.info("function scaled up", metadata: ["function_id": "\(id)", "requested": "\(count)", "added": "\(added ?? 0)"])
     }
 
     /// Retires up to `count` idle workers of a version, always keeping one (admin).

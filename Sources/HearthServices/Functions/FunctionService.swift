@@ -103,7 +103,7 @@ public struct FunctionService: Sendable {
 
     public func update(id: String, _ patch: FunctionPatch, by caller: Caller) async throws -> Function {
         var function = try await owned(id: id, by: caller)
-        let entryBefore = function.entry
+        let before = function
         try Limits.checkLength(patch.name, field: "name", max: 255)
         try Limits.checkLength(patch.description, field: "description", max: 255)
         let limits = try checkedLimits(cpu: patch.cpu, memorySize: patch.memorySize, timeout: patch.timeout, current: function)
@@ -136,13 +136,18 @@ public struct FunctionService: Sendable {
         }
         function.updatedAt = Date()
         try await store.updateFunction(function)
-        if newPackage != nil {
-            store.packages.prune(functionID: id, keep: try await store.packageMD5sInUse(functionID: id))
-        }
+        // At once, before anything else can fail: workers of the old code must not outlive it.
         if !patch.isMetadataOnly {
             // Version 0 is the current package: its workers run the old code or limits. Numbered
             // versions keep their package but share the entry, which their workers have loaded.
-            await pool?.detach(functionID: id, version: function.entry != entryBefore ? nil : 0)
+            await pool?.detach(functionID: id, version: function.entry != before.entry ? nil : 0)
+        } else if function.name != before.name || function.timeout != before.timeout,
+                  (try? store.codeToRun(of: function, version: 0))??.functionGraph != nil {
+            // A FunctionGraph function's workers have its name and timeout in their environment.
+            await pool?.detach(functionID: id, version: nil)
+        }
+        if newPackage != nil {
+            store.packages.prune(functionID: id, keep: try await store.packageMD5sInUse(functionID: id))
         }
         logger.info("function updated", metadata: ["function_id": "\(id)", "new_package": "\(newPackage != nil)"])
         return function
