@@ -34,9 +34,9 @@ public struct CodeBundle: Sendable {
     }
 
     /// The directory as a detached read-only mount, to be sent; the caller owns the fd.
-    func mount() throws -> Int32 {
+    func mount() async throws -> Int32 {
         do {
-            return try CodeTree.clone(directory.path)
+            return try await CodeTree.clone(directory.path)
         } catch {
             throw PoolError.codeUnavailable(error.description)
         }

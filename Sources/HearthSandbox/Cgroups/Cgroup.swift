@@ -37,7 +37,7 @@ public final class Cgroup: @unchecked Sendable {
             try Self.makeDirectory(directory)
         }
         do {
-            try apply(limits)
+            try write(limits)
             for directory in directories {
                 let fd = open(directory + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw SandboxError.cgroup(path: directory, problem: "cannot open cgroup.procs: \(String(cString: strerror(errno)))") }
@@ -62,8 +62,12 @@ public final class Cgroup: @unchecked Sendable {
     }
 
     /// Writes the limits to the controllers (or has the launcher write them, within its bounds).
-    public func apply(_ limits: CgroupLimits) throws(SandboxError) {
-        if let remote { return try remote.launcher.setLimits(remote.sandbox, limits) }
+    public func apply(_ limits: CgroupLimits) async throws(SandboxError) {
+        if let remote { return try await remote.launcher.setLimits(remote.sandbox, limits) }
+        try write(limits)
+    }
+
+    private func write(_ limits: CgroupLimits) throws(SandboxError) {
         switch hierarchy! {
         case .v2:
             let directory = directories[0]

@@ -65,20 +65,20 @@ extension Launcher {
     }
 
     /// HL_SET_LIMITS: the limits of a running sandbox's cgroup.
-    func setLimits(_ sandbox: UInt64, _ limits: CgroupLimits) throws(SandboxError) {
+    func setLimits(_ sandbox: UInt64, _ limits: CgroupLimits) async throws(SandboxError) {
         var body = LauncherRecord()
         body.u64(sandbox)
         body.u64(UInt64(clamping: limits.memory))
         body.u32(UInt32(clamping: limits.pids))
         body.u32(UInt32(clamping: limits.millicpu))
-        try call(HL_SET_LIMITS, body: body.bytes, name: "set limits")
+        try await request(HL_SET_LIMITS, body: body.bytes, name: "set limits")
     }
 
     /// HL_CLONE_TREE: a detached read-only mount of a directory under the packages root.
-    func cloneTree(_ directory: String) throws(SandboxError) -> Int32 {
+    func cloneTree(_ directory: String) async throws(SandboxError) -> Int32 {
         var body = LauncherRecord()
         try body.string(URL(fileURLWithPath: directory).standardizedFileURL.path)
-        let answer = try call(HL_CLONE_TREE, body: body.bytes, name: "clone tree")
+        let answer = try await request(HL_CLONE_TREE, body: body.bytes, name: "clone tree")
         guard answer.fds.count == 1 else {
             answer.fds.forEach { close($0) }
             throw .launcher(problem: "clone tree answered without a descriptor")

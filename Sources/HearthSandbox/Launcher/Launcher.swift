@@ -42,13 +42,15 @@ public final class Launcher: @unchecked Sendable {
     private let socket: Int32
     private let lock = NSLock()
     private var nextTag: UInt32 = 0
-    private var pending: [UInt32: Waiter] = [:]
+    /// Who gets each request's answer, by tag (nil: the launcher went away).
+    private var pending: [UInt32: @Sendable (LauncherReply.Answer?) -> Void] = [:]
     private var exitWaiters: [UInt64: (LauncherReply.Ended) -> Void] = [:]
     private var ended: [UInt64: LauncherReply.Ended] = [:]
     private var gone: String?
     /// Filter indexes by profile, registered before the seal.
     private var filters: [ObjectIdentifier: UInt32] = [:]
 
+    /// A blocked thread's place for its answer.
     private final class Waiter: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         var answer: LauncherReply.Answer?
@@ -149,25 +151,60 @@ public final class Launcher: @unchecked Sendable {
         return index
     }
 
-    /// Sends one request and waits for its answer (matched by tag: a spawn is answered once its
-    /// child exec'd, a few milliseconds, and other requests are answered meanwhile). A non-zero error is thrown, with the launcher's reason.
+    /// Sends one request and blocks the thread until its answer (matched by tag: a spawn is
+    /// answered once its child exec'd, a few milliseconds, and other requests are answered
+    /// meanwhile); for the spawn thread. A non-zero error is thrown, with the launcher's reason.
     @discardableResult
     func call(_ type: hl_request, body: [UInt8], fds: [Int32] = [], name: String) throws(SandboxError) -> LauncherReply.Answer {
         let waiter = Waiter()
+        if let problem = submit(type, body: body, fds: fds, { answer in
+            waiter.answer = answer
+            waiter.done.signal()
+        }) {
+            throw .launcher(problem: problem)
+        }
+        waiter.done.wait()
+        return try checked(waiter.answer, name: name)
+    }
+
+    /// The same, suspending instead of blocking: for the pool's actor, which must not stall
+    /// every other call for a round trip.
+    @discardableResult
+    func request(_ type: hl_request, body: [UInt8], fds: [Int32] = [], name: String) async throws(SandboxError) -> LauncherReply.Answer {
+        let answer: LauncherReply.Answer?
+        do {
+            answer = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LauncherReply.Answer?, any Error>) in
+                if let problem = submit(type, body: body, fds: fds, { continuation.resume(returning: $0) }) {
+                    continuation.resume(throwing: SandboxError.launcher(problem: problem))
+                }
+            }
+        } catch let error as SandboxError {
+            throw error
+        } catch {
+            throw .launcher(problem: "\(error)")
+        }
+        return try checked(answer, name: name)
+    }
+
+    /// Registers `deliver` for the request's answer and sends it; the problem if it cannot be
+    /// sent (`deliver` is then never called).
+    private func submit(_ type: hl_request, body: [UInt8], fds: [Int32], _ deliver: @escaping @Sendable (LauncherReply.Answer?) -> Void) -> String? {
         let (tag, problem) = lock.withLock { () -> (UInt32, String?) in
             if let gone { return (0, gone) }
             nextTag = nextTag == UInt32.max ? 1 : nextTag + 1
-            pending[nextTag] = waiter
+            pending[nextTag] = deliver
             return (nextTag, nil)
         }
-        if let problem { throw .launcher(problem: problem) }
+        if let problem { return problem }
         let sent = send(LauncherRecord.packet(type: Int32(type.rawValue), tag: tag, body: body), fds: fds)
-        if sent != 0 {
-            lock.withLock { _ = pending.removeValue(forKey: tag) }
-            throw .launcher(problem: "cannot send to the launcher: \(String(cString: strerror(sent)))")
-        }
-        waiter.done.wait()
-        guard let answer = waiter.answer else { throw .launcher(problem: lock.withLock { gone } ?? "the launcher went away") }
+        guard sent != 0 else { return nil }
+        return lock.withLock { pending.removeValue(forKey: tag) } == nil
+            ? nil  // the reader already delivered (shut down meanwhile)
+            : "cannot send to the launcher: \(String(cString: strerror(sent)))"
+    }
+
+    private func checked(_ answer: LauncherReply.Answer?, name: String) throws(SandboxError) -> LauncherReply.Answer {
+        guard let answer else { throw .launcher(problem: lock.withLock { gone } ?? "the launcher went away") }
         guard answer.error == 0 else {
             if answer.step != 0 {
                 throw .spawn(step: SandboxError.Step(hearth_step(rawValue: answer.step)), errno: answer.error)
@@ -231,10 +268,8 @@ public final class Launcher: @unchecked Sendable {
                 let reply = buffer.withUnsafeBytes { LauncherReply(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(n))), fds: fds) }
                 switch reply {
                 case .answer(let answer)?:
-                    let waiter = lock.withLock { pending.removeValue(forKey: answer.tag) }
-                    if let waiter {
-                        waiter.answer = answer
-                        waiter.done.signal()
+                    if let deliver = lock.withLock({ pending.removeValue(forKey: answer.tag) }) {
+                        deliver(answer)
                     } else {
                         fds.forEach { close($0) }  // a posted kill's answer
                     }
@@ -255,14 +290,14 @@ public final class Launcher: @unchecked Sendable {
     /// The launcher is gone (and with it, by their parent-death signal, every sandbox it made):
     /// every waiter learns it now, and every later request is refused with `why`.
     private func shutDown(_ why: String) {
-        let (waiters, handlers) = lock.withLock { () -> ([Waiter], [UInt64: (LauncherReply.Ended) -> Void]) in
+        let (waiters, handlers) = lock.withLock { () -> ([@Sendable (LauncherReply.Answer?) -> Void], [UInt64: (LauncherReply.Ended) -> Void]) in
             gone = why
             let result = (Array(pending.values), exitWaiters)
             pending = [:]
             exitWaiters = [:]
             return result
         }
-        for waiter in waiters { waiter.done.signal() }
+        for deliver in waiters { deliver(nil) }
         for (id, handler) in handlers {
             handler(LauncherReply.Ended(id: id, exited: false, status: SIGKILL, outOfMemory: false, peakMemory: -1))
         }

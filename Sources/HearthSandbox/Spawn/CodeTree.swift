@@ -25,14 +25,14 @@ public enum CodeTree {
     static func use(_ launcher: Launcher) { lock.withLock { cloner = .launcher(launcher) } }
     static func disable(_ reason: String) { lock.withLock { cloner = .unavailable(reason) } }
 
-    public static func clone(_ directory: String) throws(SandboxError) -> Int32 {
+    public static func clone(_ directory: String) async throws(SandboxError) -> Int32 {
         switch lock.withLock({ cloner }) {
         case .inProcess:
             let fd = hearth_clone_tree(directory)
             guard fd >= 0 else { throw .codeTree(path: directory, errno: -fd) }
             return fd
         case .launcher(let launcher):
-            return try launcher.cloneTree(directory)
+            return try await launcher.cloneTree(directory)
         case .unavailable(let reason):
             throw .unavailable(reason: reason)
         }
