@@ -246,3 +246,27 @@ def test_per_version_worker_routes(daemon):
     missing = admin.post(f"{base}/3/scale_down", json={"count": 1})
     assert missing.status == 404 and "FunctionVersion not found" in missing.json["faultstring"]
     assert admin.post(f"{base}/x/detach").status == 400
+
+
+def test_code_loads_with_the_generic_workers_cpu_and_the_call_runs_within_its_own(fresh_daemon_factory):
+    """A module that computes as it is imported loads at the generic worker's full core, not
+    at the function's tenth of one (1.2 s of CPU at 100 millicpu is 12 s, past the 10 s a load
+    may take); the call itself then runs within its 100 millicpu."""
+    d = fresh_daemon_factory()
+    admin = d.unix()
+    runtime = create_runtime(admin)
+    source = ("import time\n"
+              "def burn(seconds):\n"
+              "    start = time.process_time()\n"
+              "    while time.process_time() - start < seconds:\n"
+              "        pass\n"
+              "burn(1.2)\n"
+              "def main(**kwargs):\n"
+              "    start = time.monotonic()\n"
+              "    burn(0.2)\n"
+              "    return time.monotonic() - start\n")
+    function = create_function(admin, runtime["id"], files={"heavy.py": source}, entry="heavy.main", cpu="100", timeout="10")
+    result = execute(admin, function["id"])
+    assert result["status"] == "success" and result["result_json"]["cold"] is True, result
+    # 0.2 s of CPU at 10 ms per 100 ms period takes about 2 s.
+    assert result["result_json"]["output"] > 1.0, result

@@ -39,8 +39,23 @@ extension WorkerPool {
 
     private func call(_ acquired: Acquired, _ request: InvocationRequest, log: LogCapture) async throws -> InvocationResult {
         let (worker, cold) = (acquired.worker, acquired.cold)
-        if cold || worker.appliedLimits != request.limits {
-            if let failure = try await prepare(acquired, request, log: log) { return failure }
+        if cold {
+            if let failure = await load(acquired, request, log: log) { return failure }
+        }
+        // After the load, not during it: the code loads with the generic worker's CPU and
+        // memory, not a tenth of a core.
+        if worker.appliedLimits != request.limits {
+            do {
+                try await worker.process.cgroup.apply(request.limits)
+                worker.appliedLimits = request.limits
+            } catch {
+                await discard(acquired)
+                // Stopped meanwhile (deleted, or the drain ended): `invoke` says which.
+                if worker.interruption != nil {
+                    return InvocationResult(failure: .crashed, output: .string("Function execution was stopped before it started."), duration: 0, log: log.text, cold: cold, workerID: worker.id)
+                }
+                throw PoolError.workerStartFailed("the function's limits could not be applied: \(error)")
+            }
         }
         // The timeout covers the call, not the specialisation before it.
         let started = ContinuousClock.now
@@ -108,34 +123,6 @@ extension WorkerPool {
         }
     }
 
-    /// Specialises a cold worker while the launcher writes the call's limits to its cgroup:
-    /// the two round trips overlap, and the limits hold before the call starts. (What the
-    /// code runs as it loads is bounded by one set of limits or the other, both enforced.)
-    private func prepare(_ acquired: Acquired, _ request: InvocationRequest, log: LogCapture) async throws -> InvocationResult? {
-        let (worker, limits) = (acquired.worker, request.limits)
-        async let limited = Self.apply(limits, to: worker.process.cgroup, needed: worker.appliedLimits != limits)
-        if acquired.cold, let failure = await load(acquired, request, log: log) {
-            _ = await limited
-            return failure
-        }
-        if let error = await limited {
-            await discard(acquired)
-            throw PoolError.workerStartFailed("the function's limits could not be applied: \(error)")
-        }
-        worker.appliedLimits = limits
-        return nil
-    }
-
-    nonisolated private static func apply(_ limits: CgroupLimits, to cgroup: Cgroup, needed: Bool) async -> SandboxError? {
-        guard needed else { return nil }
-        do {
-            try await cgroup.apply(limits)
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     /// A worker for the call's function version: an idle one of its own, else a generic one
     /// to specialise (cold), else a wait in the version's queue (PoolState decides).
     func acquire(_ request: InvocationRequest) async throws -> Acquired {
@@ -183,11 +170,7 @@ extension WorkerPool {
         if case .frame(let frame) = outcome, frame.type == "loaded", frame.header["ok"] == .bool(true) {
             return nil
         }
-        let exit = await discard(acquired, ended: outcome.isClosed)
-        if exit.outOfMemory {
-            // The call's limits may already hold while the code loads (prepare).
-            return InvocationResult(failure: .outOfMemory, output: .string("Function execution failed because of too much resource consumption: out of memory while its code was loading (limit \(request.limits.memory) bytes)."), duration: 0, log: log.text, cold: true, workerID: worker.id)
-        }
+        await discard(acquired)
         var message = "Function code could not be loaded."
         if case .frame(let frame) = outcome, let error = frame.header["error"]?.stringValue { message = error }
         return InvocationResult(failure: .loadFailed, output: .string(message), duration: 0, log: log.text, cold: true, workerID: worker.id)
