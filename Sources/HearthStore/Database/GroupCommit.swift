@@ -73,7 +73,7 @@ final class GroupCommit: Sendable {
         do {
             try writer.write { db in
                 results = []
-                for write in [own] + others.map { $0.write } {
+                for write in [own] + others.map(\.write) {
                     do {
                         try db.inSavepoint {
                             try write(db)
