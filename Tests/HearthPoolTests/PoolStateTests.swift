@@ -180,6 +180,25 @@ final class PoolStateTests: XCTestCase {
         XCTAssertTrue(state.detaches.isStale(functionID: "g", seen: after))
     }
 
+    /// A worker detached while busy counts against its version's `perFunctionWorkers` until its
+    /// call ends: detaching a busy version again and again must not let it take a worker more
+    /// each time.
+    func testBusyWorkersOfADetachedVersionStillCountAgainstItsWorkers() {
+        var state = pool(capacity: 3, perFunctionWorkers: 1)
+        warmed(&state, workers: [1, 2, 3])
+        XCTAssertEqual(state.handle(.call(1, key: fn, runtimeID: "py", background: false, detachesSeen: 0)), [.run(1, 3, cold: true)])
+        _ = state.handle(.detach(functionID: "f", version: 0))
+        let seen = state.detaches.count
+        XCTAssertEqual(state.handle(.call(2, key: fn, runtimeID: "py", background: false, detachesSeen: seen))
+            .filter { if case .run = $0 { true } else { false } }, [], "the version's one worker is still busy")
+        _ = state.handle(.detach(functionID: "f", version: 0))
+        XCTAssertEqual(state.capacity(runtimeID: "py")?.available, 2, "no generic worker taken")
+        // Once the old worker's call ends, the waiting call gets one (it read before the second detach: its own).
+        let released = state.handle(.release(3, healthy: true, now: t0))
+        XCTAssertTrue(released.contains(.retire(3)), "\(released)")
+        XCTAssertEqual(released.filter { if case .run = $0 { true } else { false } }, [.run(2, 2, cold: true)])
+    }
+
     /// The log of detaches is bounded: past its limit, calls that read before the clearing are
     /// all stale (a worker of their own), and later ones are judged exactly again.
     func testTheDetachLogForgetsOldFunctionsByCountingEarlierCallsStale() {

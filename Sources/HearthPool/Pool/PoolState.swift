@@ -91,8 +91,10 @@ struct PoolState {
         var idle: [WorkerID] = []
         /// Calls waiting for a worker, in arrival order.
         var waiting: [Waiting] = []
-        /// Workers running a call that brought the code of before a detach: listed nowhere and
-        /// retired after that call, but counted against `perFunctionWorkers` until then.
+        /// Workers of the code of before a detach still running a call (busy when it came, or
+        /// specialised for a stale call): listed nowhere and retired after that call, but
+        /// counted against `perFunctionWorkers` until then, so that detaching a busy version
+        /// again and again never lets it grow past its share.
         var oldCode = 0
     }
 
@@ -111,7 +113,7 @@ struct PoolState {
         var lastUsed: ContinuousClock.Instant?
         /// Taken from the generic ones, its first call not yet over: its runtime refills then.
         var refillOwed = false
-        /// Specialised for a stale call (counted in `Function.oldCode`).
+        /// Of the code of before a detach, busy (counted in `Function.oldCode`).
         var oldCode = false
     }
 
@@ -328,8 +330,7 @@ struct PoolState {
             if stale {
                 // Not listed, as a worker detached while busy: its release retires it.
                 functions[key]!.workers.removeAll { $0 == worker }
-                functions[key]!.oldCode += 1
-                workers[worker]?.oldCode = true
+                markOldCode(worker, of: key)
             }
             return .run(call, worker, cold: true)
         }
@@ -447,6 +448,9 @@ struct PoolState {
     /// `release` retires them.
     private mutating func detach(_ key: FunctionKey, into actions: inout [Action]) {
         guard let function = functions[key] else { return }
+        for worker in function.workers where !function.idle.contains(worker) {
+            markOldCode(worker, of: key)
+        }
         retire(function.idle, into: &actions)
         functions[key]?.idle = []
         functions[key]?.workers = []
@@ -459,6 +463,12 @@ struct PoolState {
             detach(key, into: &actions)
         }
         serveAll(runtimeID: runtimeID, into: &actions)
+    }
+
+    private mutating func markOldCode(_ worker: WorkerID, of key: FunctionKey) {
+        guard workers[worker]?.oldCode == false else { return }
+        workers[worker]?.oldCode = true
+        functions[key]?.oldCode += 1
     }
 
     private mutating func dropIfUnused(_ key: FunctionKey) {

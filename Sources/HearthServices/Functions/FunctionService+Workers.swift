@@ -59,8 +59,9 @@ extension FunctionService {
         try Self.checkCount(count)
         guard let pool else { return }
         var added: Int?
-        // Read again while the function is updated meanwhile: it must scale the new code.
-        while added == nil {
+        // Read again if the function is updated meanwhile (it must scale the new code), but
+        // not for ever while someone keeps updating it.
+        for _ in 0..<3 where added == nil {
             let detachesSeen = pool.detaches
             let function = try await show(id: id, by: caller)
             try await checkVersion(version, of: function)
