@@ -1,6 +1,7 @@
 import Foundation
 import HearthCore
 @testable import HearthStore
+import Synchronization
 import XCTest
 
 final class StoreTests: XCTestCase {
@@ -94,14 +95,14 @@ final class StoreTests: XCTestCase {
         ended.status = .success
         ended.result = "{\"output\": null}"
         ended.updatedAt = Date()
-        try await store.insertFinishedExecution(ended, log: "printed\n") { false }
+        try await store.storeFinished(ended, log: "printed\n") { false }
         let both = try await store.executions(ListQuery(scope: .all), including: live)
         XCTAssertEqual(both.map(\.description), ["queued", "live one", "live two"])
         XCTAssertEqual(both.last?.status, .success)
         let log = try await store.executionLog(id: ended.id)
         XCTAssertEqual(log, "printed\n")
 
-        try await store.insertFinishedExecution(live[0], log: "gone\n") { true }
+        try await store.storeFinished(live[0], log: "gone\n") { true }
         let deleted = try await store.execution(id: live[0].id)
         XCTAssertNil(deleted)
         let counted = try await store.function(id: function.id)
@@ -128,7 +129,7 @@ final class StoreTests: XCTestCase {
         // Counting calls changes nothing a call runs.
         let ended = Execution(id: Identifier.make(), functionID: function.id, functionVersion: 0, functionAlias: nil, description: nil,
                               status: .success, sync: true, input: nil, projectID: "p", createdAt: Date())
-        try await store.insertFinishedExecution(ended, log: nil) { false }
+        try await store.storeFinished(ended, log: nil) { false }
         XCTAssertEqual(try store.functionToRun(id: function.id)?.entry, "c.d")
         let counted = try await store.function(id: function.id)
         XCTAssertEqual(counted?.count, 1)
@@ -179,7 +180,7 @@ final class StoreTests: XCTestCase {
         for version in [0, 1] {
             let ended = Execution(id: Identifier.make(), functionID: function.id, functionVersion: version, functionAlias: nil, description: nil,
                                   status: .success, sync: true, input: nil, projectID: "p", createdAt: Date())
-            try await store.insertFinishedExecution(ended, log: nil) { false }
+            try await store.storeFinished(ended, log: nil) { false }
             try await store.deleteExecution(id: ended.id)
         }
         XCTAssertEqual(store.definitions.generation, generation)
@@ -199,13 +200,13 @@ final class StoreTests: XCTestCase {
             Execution(id: id, functionID: function.id, functionVersion: 0, functionAlias: nil,
                       description: nil, status: .success, sync: true, input: nil, projectID: "p", createdAt: Date())
         }
-        try await store.insertFinishedExecution(ended("taken"), log: nil) { false }
+        try await store.storeFinished(ended("taken"), log: nil) { false }
         let failures = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<count {
                 group.addTask {
                     // Every tenth has an id already stored.
                     do {
-                        try await store.insertFinishedExecution(ended(i % 10 == 0 ? "taken" : "e\(i)"), log: "log \(i)\n") { false }
+                        try await store.storeFinished(ended(i % 10 == 0 ? "taken" : "e\(i)"), log: "log \(i)\n") { false }
                         return false
                     } catch StoreError.duplicate(let table, _) {
                         XCTAssertEqual(table, "executions")
@@ -226,6 +227,36 @@ final class StoreTests: XCTestCase {
         let counted = try await store.function(id: function.id)
         XCTAssertEqual(counted?.count, 1 + count - count / 10)
         try store.close()
+    }
+
+    /// A sync execution's record is stored a moment after its caller has the answer; a stop
+    /// in that moment still stores it, and a count read after the flush includes it.
+    func testFinishedExecutionsQueuedAtCloseAreStoredAndCounted() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, _, function) = try await storeWithFunction(in: directory)
+        let stored = Mutex(0)
+        for i in 0..<30 {
+            let ended = Execution(id: "q\(i)", functionID: function.id, functionVersion: 0, functionAlias: nil, description: nil,
+                                  status: .success, sync: true, input: nil, projectID: "p", createdAt: Date())
+            await store.storeFinishedExecution(ended, log: "log \(i)\n", deleted: { i == 7 }) { error in
+                XCTAssertNil(error)
+                stored.withLock { $0 += 1 }
+            }
+        }
+        // Not yet written: the first waits for the others.
+        XCTAssertLessThan(stored.withLock { $0 }, 30)
+        try store.close()
+        XCTAssertEqual(stored.withLock { $0 }, 30)
+        let reopened = try Store(directory: directory)
+        let rows = try await reopened.executions(ListQuery(scope: .all))
+        XCTAssertEqual(rows.count, 29)
+        XCTAssertFalse(rows.contains { $0.id == "q7" })
+        let log = try await reopened.executionLog(id: "q29")
+        XCTAssertEqual(log, "log 29\n")
+        let counted = try await reopened.function(id: function.id)
+        XCTAssertEqual(counted?.count, 30)
+        try reopened.close()
     }
 
     func testDuplicateIdsAndDanglingReferencesAreStoreErrors() async throws {
@@ -279,5 +310,17 @@ final class StoreTests: XCTestCase {
         result = try await names(ListFilter(field: "trusted", expression: "1"))
         XCTAssertEqual(result, ["alpha"])
         try store.close()
+    }
+}
+
+extension Store {
+    /// Stores a finished sync execution and waits for its commit, with its error if it had one.
+    func storeFinished(_ execution: Execution, log: String?, deleted: @escaping @Sendable () -> Bool) async throws {
+        let outcome = Mutex<(any Error)??>(nil)
+        await storeFinishedExecution(execution, log: log, deleted: deleted) { error in outcome.withLock { $0 = .some(error) } }
+        await finishedExecutionsStored()
+        let stored = outcome.withLock { $0 }
+        guard let stored else { return XCTFail("not stored after the flush") }
+        if let error = stored { throw error }
     }
 }

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from hearth import create_runtime, execute, run_async, slow_function, wait_for
+from hearth import create_function, create_runtime, execute, run_async, slow_function, wait_for
 
 # HostIdentities.defaultRange() on a machine without a subuid range for root.
 UID_FIRST, UID_COUNT = 524_288, 65_536
@@ -157,6 +157,30 @@ def test_sigterm_lets_a_running_sync_and_async_call_finish(fresh_daemon_factory)
     execution = second.unix().get(f"/v1/executions/{async_id}").json
     assert execution["status"] == "success", execution
     assert json.loads(execution["result"])["output"] == "async"
+    # The sync one's record, written a moment after its answer, was written before the stop.
+    stored = second.unix().get(f"/v1/executions/{sync['value']['id']}").json
+    assert stored["status"] == "success" and json.loads(stored["result"])["output"] == "sync", stored
+
+
+def test_sync_calls_answered_just_before_a_stop_are_all_stored_and_counted(fresh_daemon_factory):
+    """A sync call's record is committed a moment after its answer (several share a commit):
+    a SIGTERM right after the last answer still stores every one, with its log and count."""
+    first = fresh_daemon_factory()
+    admin = first.unix()
+    runtime = create_runtime(admin)
+    function = create_function(admin, runtime["id"], files={"p.py": "def main(n, **kw):\n    print('call', n)\n    return n\n"}, entry="p.main")
+    answered = [execute(admin, function["id"], input={"n": n}) for n in range(20)]
+    first.stop()
+    assert first.proc.returncode == 0
+    assert_clean_log(first)
+
+    admin = fresh_daemon_factory(data_dir=first.data_dir).unix()
+    stored = {e["id"]: e for e in admin.get(f"/v1/executions?function_id={function['id']}").json["executions"]}
+    for n, execution in enumerate(answered):
+        assert stored[execution["id"]]["status"] == "success", stored.get(execution["id"])
+        assert json.loads(stored[execution["id"]]["result"])["output"] == n
+        assert admin.get(f"/v1/executions/{execution['id']}/log").text.strip() == f"call {n}"
+    assert admin.get(f"/v1/functions/{function['id']}").json["count"] == 20
 
 
 def test_a_call_longer_than_the_drain_is_stopped_and_says_so(fresh_daemon_factory):

@@ -100,11 +100,21 @@ public struct ExecutionService: Sendable {
         let capture = LogCapture(limit: pool?.settings.logLimit ?? 1 << 20)
         request.log = capture
         running.started(execution, log: capture, stored: !execution.sync)
-        defer { running.ended(execution.id) }
-        if !execution.sync, let hook = attemptHook.current {
-            return try await runAttempts(execution, request, hook: hook)
+        guard execution.sync else {
+            defer { running.ended(execution.id) }
+            if let hook = attemptHook.current {
+                return try await runAttempts(execution, request, hook: hook)
+            }
+            return try await record(execution, try await attempt(execution, request))
         }
-        return try await record(execution, try await attempt(execution, request))
+        let ending: AttemptEnding
+        do {
+            ending = try await attempt(execution, request)
+        } catch {
+            running.ended(execution.id)
+            throw error
+        }
+        return await recordSync(execution, ending)
     }
 
     /// One run on a pooled worker, and how it ended.
@@ -137,17 +147,31 @@ public struct ExecutionService: Sendable {
         return AttemptEnding(status: status, result: result, log: log, failure: failure)
     }
 
-    /// Stores how an execution ended: a sync one's first and only write, an async one's update.
+    /// Stores how an async execution ended.
     func record(_ execution: Execution, _ ending: AttemptEnding) async throws -> Execution {
+        let execution = Self.ended(execution, ending)
+        try store.finishExecution(id: execution.id, status: ending.status, result: execution.result ?? "", log: ending.log)
+        return execution
+    }
+
+    /// Hands a sync execution's end to the store, its first and only write, and returns it
+    /// ended without waiting for the commit: until then reads find it in `running`.
+    func recordSync(_ execution: Execution, _ ending: AttemptEnding) async -> Execution {
+        let execution = Self.ended(execution, ending)
+        running.finished(execution)
+        await store.storeFinishedExecution(execution, log: ending.log, deleted: { [running, id = execution.id] in running.isDeleted(id) }) {
+            [running, logger, id = execution.id] error in
+            running.ended(id)
+            if let error { logger.error("a sync execution's record could not be stored", metadata: ["execution_id": "\(id)", "error": "\(error)"]) }
+        }
+        return execution
+    }
+
+    private static func ended(_ execution: Execution, _ ending: AttemptEnding) -> Execution {
         var execution = execution
         execution.status = ending.status
         execution.result = ending.result.serialized
         execution.updatedAt = Date()
-        if execution.sync {
-            try await store.insertFinishedExecution(execution, log: ending.log) { [running, id = execution.id] in running.isDeleted(id) }
-        } else {
-            try store.finishExecution(id: execution.id, status: ending.status, result: execution.result ?? "", log: ending.log)
-        }
         return execution
     }
 

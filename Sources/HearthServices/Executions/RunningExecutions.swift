@@ -6,9 +6,10 @@ import Synchronization
 /// ends, and — for a sync execution, which has no row until it ends — the execution itself,
 /// which reads merge in so that it is seen as `running` like any other.
 ///
-/// A sync call is stored once, when it ends (`Store.insertFinishedExecution`): its caller
-/// waits for the answer, and storing it first as `running` and then updating it was two
-/// commits, about 1.7× the store's CPU of one. If the daemon dies mid-call, the call leaves no record: it was never
+/// A sync call is stored once, after it ends (`Store.storeFinishedExecution`): storing it
+/// first as `running` and then updating it was two commits, about 1.7× the store's CPU of one,
+/// and its caller gets its answer before the record is committed, which stays here, ended,
+/// until it is. If the daemon dies mid-call, the call leaves no record: it was never
 /// acknowledged (the caller only ever learns the id from the answer, and sees its connection
 /// drop), so it is as if the request never arrived, and it was not counted. Async executions
 /// are stored before they are accepted, as before.
@@ -25,6 +26,13 @@ final class RunningExecutions: Sendable {
 
     func started(_ execution: Execution, log: LogCapture, stored: Bool) {
         entries.withLock { $0[execution.id] = Entry(log: log, unstored: stored ? nil : execution) }
+    }
+
+    /// A sync execution has ended: reads see its end until it is stored.
+    func finished(_ execution: Execution) {
+        entries.withLock { entries in
+            if entries[execution.id]?.unstored != nil { entries[execution.id]?.unstored = execution }
+        }
     }
 
     /// Called once its end is stored (or it will never be): only then may reads stop merging it in.

@@ -67,12 +67,16 @@ public struct FunctionService: Sendable {
         return function
     }
 
+    /// Functions and versions are read after the sync executions that ended before (whose
+    /// records are stored a moment after their answers): their counts include them.
     public func list(by caller: Caller, filters: [ListFilter], allProjects: Bool) async throws -> [Function] {
-        try await store.functions(.projectScoped(for: caller, filters: filters, allowed: Self.filterableFields, allProjects: allProjects))
+        await store.finishedExecutionsStored()
+        return try await store.functions(.projectScoped(for: caller, filters: filters, allowed: Self.filterableFields, allProjects: allProjects))
     }
 
     /// A function the caller may read: its own project's, or any for an admin.
     public func show(id: String, by caller: Caller) async throws -> Function {
+        await store.finishedExecutionsStored()
         guard let function = try await store.function(id: id), caller.canRead(project: function.projectID) else {
             throw Self.notFound(id: id)
         }
@@ -174,6 +178,7 @@ public struct FunctionService: Sendable {
 
     /// A function the caller's project owns; others' are invisible for changes (404), even to admins.
     func owned(id: String, by caller: Caller) async throws -> Function {
+        await store.finishedExecutionsStored()
         guard let function = try await store.function(id: id), function.projectID == caller.projectID else {
             throw Self.notFound(id: id)
         }

@@ -23,16 +23,6 @@ extension Store {
         }
     }
 
-    /// A short write on an execution's path, committed together with those that arrive
-    /// meanwhile (`GroupCommit`); on the calling thread when no other is being written.
-    func writeTogether(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
-        do {
-            try await groupCommit.write(body)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw Self.constraintError(error)
-        }
-    }
-
     /// A read on the calling thread, for the few reads on every call's path; the same hops
     /// as `writeNow` saved. Waits only if every reader connection is busy.
     func readNow<T>(_ body: (Database) throws -> T) throws -> T {

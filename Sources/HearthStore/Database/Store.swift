@@ -11,7 +11,7 @@ public final class Store: Sendable {
     let db: DatabasePool
     let checkpointer: WALCheckpointer
     let definitions = DefinitionCache()
-    let groupCommit: GroupCommit
+    let finishedExecutions: FinishedExecutions
     public let packages: PackageStore
     public let directory: URL
 
@@ -40,7 +40,7 @@ public final class Store: Sendable {
             checkpointer = try WALCheckpointer(path: path)
             db.add(transactionObserver: checkpointer, extent: .databaseLifetime)
             db.add(transactionObserver: definitions, extent: .databaseLifetime)
-            groupCommit = GroupCommit(writer: db)
+            finishedExecutions = FinishedExecutions(writer: db)
             for file in [path, path + "-wal", path + "-shm"] { try PrivateFiles.restrict(file, mode: 0o600, ifExists: true) }
         } catch {
             throw StoreError.cannotOpen(path: directory.path, reason: "\(error)")
@@ -48,8 +48,10 @@ public final class Store: Sendable {
         packages = try PackageStore(directory: directory.appendingPathComponent("packages"))
     }
 
-    /// Closes the database; later calls fail.
+    /// Stores the sync executions still on their way in, then closes the database; later
+    /// calls fail.
     public func close() throws {
+        finishedExecutions.flushNow()
         checkpointer.close()
         try db.close()
     }

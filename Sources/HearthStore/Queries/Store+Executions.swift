@@ -12,7 +12,7 @@ extension Store {
         try writeNow { db in
             try check(try Runtime.fetchOne(db.cachedStatement(sql: "SELECT * FROM runtimes WHERE id = ?"), arguments: [runtimeID]))
             try db.cachedStatement(sql: Execution.insertSQL).execute(arguments: execution.insertArguments)
-            try countExecution(execution, db)
+            try ExecutionCount(execution).add(1, db)
         }
     }
 
@@ -82,30 +82,20 @@ extension Store {
         }
     }
 
-    /// Stores a sync execution once it has ended, with its log, and counts it, in one
-    /// transaction shared with the executions ending meanwhile: a sync call's only write (it is shown from memory
-    /// while it runs). `deleted` is asked inside the transaction: a delete marks the execution
-    /// before its own write, so whichever transaction runs second sees the other's effect and
-    /// a deleted execution is never stored. It still counts, as Qinling counts calls made.
-    public func insertFinishedExecution(_ execution: Execution, log: String?, deleted: @escaping @Sendable () -> Bool) async throws {
-        try await writeTogether { [self] db in
-            if !deleted() {
-                try db.cachedStatement(sql: Execution.insertSQL).execute(arguments: execution.insertArguments)
-                if let log, !log.isEmpty {
-                    try db.cachedStatement(sql: "INSERT INTO execution_logs (execution_id, text) VALUES (?, ?)").execute(arguments: [execution.id, log])
-                }
-            }
-            try countExecution(execution, db)
-        }
+    /// Stores a sync execution that has ended, with its log, and counts it: its only write (it
+    /// is shown from memory while it runs, and until `stored` is called). Returns before it
+    /// is stored (`FinishedExecutions` says when it is). `deleted` is asked inside the
+    /// transaction: a delete marks the execution before its own write, so whichever
+    /// transaction runs second sees the other's effect and a deleted execution is never stored.
+    public func storeFinishedExecution(
+        _ execution: Execution, log: String?, deleted: @escaping @Sendable () -> Bool, stored: @escaping @Sendable ((any Error)?) -> Void
+    ) async {
+        await finishedExecutions.add(.init(execution: execution, log: log, deleted: deleted, stored: stored))
     }
 
-    private func countExecution(_ execution: Execution, _ db: Database) throws {
-        if execution.functionVersion == 0 {
-            try db.cachedStatement(sql: "UPDATE functions SET count = count + 1 WHERE id = ?").execute(arguments: [execution.functionID])
-        } else {
-            try db.cachedStatement(sql: "UPDATE function_versions SET count = count + 1 WHERE function_id = ? AND version_number = ?")
-                .execute(arguments: [execution.functionID, execution.functionVersion])
-        }
+    /// Returns once every sync execution that ended before the call is stored and counted.
+    public func finishedExecutionsStored() async {
+        await finishedExecutions.flush()
     }
 
     public func executionLog(id: String) async throws -> String? {
