@@ -15,6 +15,11 @@ final class JSONValueTests: XCTestCase {
         let value = JSONValue.object(["name": .string("Qinling"), "n": .int(3), "f": .double(0.02), "l": .array([.null, .bool(true)])])
         XCTAssertEqual(value.serialized, #"{"name": "Qinling", "n": 3, "f": 0.02, "l": [null, true]}"#)
         XCTAssertEqual(JSONValue.string("a\nb\u{01}").serialized, #""a\nb\u0001""#)
+        // Escapes between runs, at both ends, beside non-ASCII text; every string comes back.
+        XCTAssertEqual(JSONValue.string("\"é\\\u{7F}🔥\t\"").serialized, #""\"é\\\u007f🔥\t\"""#)
+        for text in ["", "plain", "\"", "{\"output\": \"naïve \\\"quoted\\\"\"}", "\u{1F}x\u{0C}\u{08}\r", "日本\n語"] {
+            XCTAssertEqual(try JSONValue.parse(JSONValue.string(text).serialized), .string(text), text)
+        }
     }
 
     func testRoundTrip() throws {

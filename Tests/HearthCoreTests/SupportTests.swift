@@ -49,5 +49,18 @@ final class SupportTests: XCTestCase {
         XCTAssertTrue(Identifier.isValid(id))
         XCTAssertEqual(id, id.lowercased())
         XCTAssertFalse(Identifier.isValid("not-a-uuid"))
+        // Version 4, RFC 4122 variant, and random: 1,000 ids, no two alike, every hex digit
+        // of the random positions seen.
+        let ids = (0..<1000).map { _ in Identifier.make() }
+        XCTAssertEqual(Set(ids).count, ids.count)
+        for id in ids {
+            let characters = Array(id)
+            XCTAssertEqual(characters.count, 36)
+            XCTAssertEqual([characters[8], characters[13], characters[18], characters[23]], ["-", "-", "-", "-"])
+            XCTAssertEqual(characters[14], "4")
+            XCTAssertTrue("89ab".contains(characters[19]), id)
+            XCTAssertEqual(UUID(uuidString: id)?.uuidString.lowercased(), id)
+        }
+        XCTAssertEqual(Set(ids.map { $0.first! }), Set("0123456789abcdef"))
     }
 }

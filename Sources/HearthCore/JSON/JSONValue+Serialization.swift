@@ -40,33 +40,39 @@ extension JSONValue {
         return "\(d)"
     }
 
+    /// Runs without an escape are appended whole rather than a scalar at a time: a stored
+    /// `result` is JSON in a string, with an escape every few characters, in every response.
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
-        // Most strings (ids, names, timestamps) need no escape: append them whole rather
-        // than a scalar at a time, which showed in the profile of every response.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
-            out += s
-            out += "\""
-            return
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        let utf8 = s.utf8
+        var run = utf8.startIndex
+        var index = run
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F {
+                // Every byte escaped is ASCII, so both ends of the run are scalar boundaries.
+                out += s[run..<index]
+                out += escape(byte)
+                run = utf8.index(after: index)
             }
+            index = utf8.index(after: index)
         }
+        out += s[run..<index]
         out += "\""
+    }
+
+    private static func escape(_ byte: UInt8) -> String {
+        switch byte {
+        case 0x22: return "\\\""
+        case 0x5C: return "\\\\"
+        case 0x0A: return "\\n"
+        case 0x0D: return "\\r"
+        case 0x09: return "\\t"
+        case 0x08: return "\\b"
+        case 0x0C: return "\\f"
+        default:
+            let hex = String(byte, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        }
     }
 }

@@ -9,10 +9,9 @@ enum FunctionCode {
     /// The package's directory, unpacked first if it is not yet.
     @discardableResult
     static func unpacked(packages: PackageStore, functionID: String, md5: String, limit: Int) throws -> URL {
+        if let directory = packages.existingUnpackedURL(functionID: functionID, md5: md5) { return directory }
         let directory = packages.unpackedURL(functionID: functionID, md5: md5)
-        if !FileManager.default.fileExists(atPath: directory.path) {
-            try unpack(zip: packages.read(functionID: functionID, md5: md5), into: directory, limit: limit)
-        }
+        try unpack(zip: packages.read(functionID: functionID, md5: md5), into: directory, limit: limit)
         return directory
     }
 

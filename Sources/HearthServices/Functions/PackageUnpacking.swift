@@ -9,10 +9,9 @@ actor PackageUnpacking {
     private var inFlight: [String: Task<URL, any Error>] = [:]
 
     /// The package's directory, unpacked first if it is not yet. A package already unpacked
-    /// (every call but the first few) costs a stat, without a hop onto this actor.
+    /// (every call but the first few) costs a lookup, without a hop onto this actor.
     nonisolated func unpacked(packages: PackageStore, functionID: String, md5: String, limit: Int) async throws -> URL {
-        let directory = packages.unpackedURL(functionID: functionID, md5: md5)
-        if FileManager.default.fileExists(atPath: directory.path) { return directory }
+        if let directory = packages.existingUnpackedURL(functionID: functionID, md5: md5) { return directory }
         return try await unpackOnce(packages: packages, functionID: functionID, md5: md5, limit: limit)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -12,6 +13,9 @@ import Glibc
 /// copy" without copying anything, and a file is removed only when no row points at it.
 public struct PackageStore: Sendable {
     public let directory: URL
+    /// Unpacked directories known to exist: a warm call's code is then a dictionary lookup,
+    /// not a URL built and a stat. `prune` forgets a function's.
+    private let unpacked = KnownDirectories()
 
     init(directory: URL) throws {
         self.directory = directory
@@ -26,6 +30,16 @@ public struct PackageStore: Sendable {
     /// Where a package is unpacked for workers (made by whoever needs it first).
     public func unpackedURL(functionID: String, md5: String) -> URL {
         directory.appendingPathComponent(functionID).appendingPathComponent(md5)
+    }
+
+    /// The package's unpacked directory if it exists (nil: it must be unpacked first).
+    public func existingUnpackedURL(functionID: String, md5: String) -> URL? {
+        let key = functionID + "/" + md5
+        if let known = unpacked.directories.withLock({ $0[key] }) { return known }
+        let url = unpackedURL(functionID: functionID, md5: md5)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        unpacked.directories.withLock { $0[key] = url }
+        return url
     }
 
     /// Writes a package durably: to a temporary file, fsync, rename, fsync the directory.
@@ -77,6 +91,8 @@ public struct PackageStore: Sendable {
     /// Removes every package file of a function whose md5 is not in `keep`, with its
     /// unpacked directory. A worker still running that code keeps what it already imported.
     public func prune(functionID: String, keep: Set<String>) {
+        let prefix = functionID + "/"
+        unpacked.directories.withLock { known in known = known.filter { !$0.key.hasPrefix(prefix) || keep.contains(String($0.key.dropFirst(prefix.count))) } }
         let folder = directory.appendingPathComponent(functionID)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
         for name in names where !name.hasPrefix(".") && !keep.contains(name.hasSuffix(".zip") ? String(name.dropLast(4)) : name) {
@@ -84,4 +100,8 @@ public struct PackageStore: Sendable {
         }
         if keep.isEmpty { try? FileManager.default.removeItem(at: folder) }
     }
+}
+
+private final class KnownDirectories: Sendable {
+    let directories = Mutex<[String: URL]>([:])
 }

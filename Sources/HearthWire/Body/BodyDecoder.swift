@@ -10,7 +10,7 @@ public enum BodyDecoder {
     public typealias Fields = [(name: String, value: BodyField)]
 
     public static func fields(_ bytes: [UInt8], contentType: String) throws(BodyError) -> Fields {
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingHeaderSpace.lowercased() } ?? ""
         switch mediaType {
         case "multipart/form-data":
             return try multipart(bytes, contentType: contentType)
@@ -131,8 +131,8 @@ public enum BodyDecoder {
     public static func parameter(_ key: String, in header: String) -> String? {
         for piece in header.split(separator: ";").dropFirst() {
             let pair = piece.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == key else { continue }
-            var value = pair[1].trimmingCharacters(in: .whitespaces)
+            guard pair.count == 2, pair[0].trimmingHeaderSpace.lowercased() == key else { continue }
+            var value = String(pair[1].trimmingHeaderSpace)
             if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
             return value
         }
