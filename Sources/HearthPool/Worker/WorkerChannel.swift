@@ -1,5 +1,6 @@
 import Foundation
 import HearthSandbox
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,8 @@ import Glibc
 /// during a call, that call's output pipe.
 ///
 /// The one I/O loop (`WorkerIOLoop`) watches them all, for every worker; everything below
-/// `MARK: - On the loop` runs on its thread. Log attribution is exact: a worker is done
+/// `MARK: - On the loop` runs on its thread, and only a call's first send is made by its
+/// caller (`DirectSend`). Log attribution is exact: a worker is done
 /// writing before it sends `result`, so when the frame arrives everything printed during the
 /// call is already in a pipe, and draining it then collects all of it. A runtime that takes
 /// descriptors writes a call's output to the call's own pipe, so nothing a function leaves
@@ -44,9 +46,19 @@ final class WorkerChannel: @unchecked Sendable {
         }
     }
 
+    /// A frame the caller sent itself, on its own thread, before the loop took the exchange:
+    /// the worker starts on it without waiting for the loop to wake. The loop reads how much
+    /// went (and closes the fds) under the same lock, so no send ever finds a closed, perhaps
+    /// reused, descriptor number.
+    private struct DirectSend {
+        var open = true
+        var sent: Int?
+    }
+
     private let loop: WorkerIOLoop
     private let control: Int32
     private let output: Int32
+    private let direct = Mutex(DirectSend())
 
     /// Guards the three below, which callers on any thread read or set.
     private let lock = NSLock()
@@ -118,7 +130,13 @@ final class WorkerChannel: @unchecked Sendable {
                 outbound: outbound, attachments: attachments, callOutput: callOutput,
                 deadline: deadline, log: log, continuation: continuation
             )
-            loop.execute { [self] in start(exchange) }
+            direct.withLock { direct in
+                // Handed over before the frame is sent: the loop runs what it was handed
+                // before it reads, so the answer always finds its exchange there.
+                loop.execute { [self] in start(exchange) }
+                guard direct.open, !outbound.isEmpty else { return }
+                direct.sent = outbound.withUnsafeBytes { bytes in Descriptors.send(control, bytes, attaching: attachments) }
+            }
         }
     }
 
@@ -135,6 +153,10 @@ final class WorkerChannel: @unchecked Sendable {
     // MARK: - On the loop
 
     private func start(_ exchange: Exchange) {
+        let sent = direct.withLock { direct in
+            defer { direct.sent = nil }
+            return direct.sent
+        }
         guard !closed else {
             exchange.closeDescriptors()
             exchange.continuation.resume(returning: .closed)
@@ -143,6 +165,12 @@ final class WorkerChannel: @unchecked Sendable {
         precondition(current == nil, "one exchange at a time per worker")
         current = exchange
         written = 0
+        if let sent, sent > 0 {
+            // The worker holds its copies now; ours would keep a call's pipe open.
+            written = sent
+            for fd in exchange.attachments { Glibc.close(fd) }
+            current?.attachments = []
+        }
         callOutputOpen = exchange.callOutput != nil
         if greeted, inbound.bufferedCount > 0 || violation != nil {
             // Left over from before this exchange was asked for: not its answer.
@@ -159,7 +187,8 @@ final class WorkerChannel: @unchecked Sendable {
             }
         }
         deliver()
-        // Most frames fit in the socket's buffer: sent now, without a round through epoll.
+        // What the caller could not send (the socket was full, or it failed: then again, to
+        // see why), now, without a round through epoll.
         writeOutbound()
         settle()
     }
@@ -169,6 +198,7 @@ final class WorkerChannel: @unchecked Sendable {
         finish(.closed)
         closed = true
         updateInterest()
+        direct.withLock { $0.open = false }
         Glibc.close(control)
         Glibc.close(output)
         inbound.reset()

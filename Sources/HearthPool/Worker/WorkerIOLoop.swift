@@ -10,7 +10,8 @@ import Glibc
 /// made the daemon's thread count grow with its pool; this keeps it flat.
 ///
 /// Everything a `WorkerChannel` does with its descriptors runs here, handed over with
-/// `execute`; registrations, timers and the read buffer belong to this thread alone. That is
+/// `execute` (but the first send of a call's frame, which its caller makes, under a lock the
+/// channel's close takes too); registrations, timers and the read buffer belong to this thread alone. That is
 /// what makes closing safe: a channel removes a descriptor from the set, on this thread,
 /// before it closes it, so no event for a closed (and perhaps reused) fd number is ever acted
 /// on. Each registration has its own token, never reused, so an event already fetched for a
@@ -131,6 +132,10 @@ final class WorkerIOLoop: @unchecked Sendable {
                 precondition(count == -EINTR, "epoll_wait: \(String(cString: strerror(-count)))")
                 continue
             }
+            // What was handed over during the wait runs before what became ready: a caller
+            // hands over its exchange before it sends the frame itself, so the answer is never
+            // read before the exchange it answers is here.
+            runQueued()
             for i in 0..<Int(count) {
                 if tokens[i] == 0 {
                     EventPoll.clearWake(wake)
