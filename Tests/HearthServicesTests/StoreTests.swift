@@ -26,8 +26,8 @@ final class StoreTests: XCTestCase {
     }
 
     /// A store in `directory` holding one public runtime of project p and one function on it.
-    func storeWithFunction(in directory: URL) async throws -> (Store, Runtime, Function) {
-        let store = try Store(directory: directory)
+    func storeWithFunction(in directory: URL, gathering: DispatchTimeInterval = .milliseconds(2)) async throws -> (Store, Runtime, Function) {
+        let store = try Store(directory: directory, gathering: gathering)
         let runtime = Runtime(id: Identifier.make(), name: nil, image: "python3", description: nil, isPublic: true, trusted: true,
                               status: .available, projectID: "p", createdAt: Date())
         try await store.insertRuntime(runtime)
@@ -229,23 +229,32 @@ final class StoreTests: XCTestCase {
         try store.close()
     }
 
-    /// A sync execution's record is stored a moment after its caller has the answer; a stop
-    /// in that moment still stores it, and a count read after the flush includes it.
+    /// A sync execution's record is stored a moment after its caller has the answer; a read
+    /// of counts waits for it, and a stop in that moment still stores it.
     func testFinishedExecutionsQueuedAtCloseAreStoredAndCounted() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (store, _, function) = try await storeWithFunction(in: directory)
+        let (store, _, function) = try await storeWithFunction(in: directory, gathering: .seconds(600))
         let stored = Mutex(0)
-        for i in 0..<30 {
-            let ended = Execution(id: "q\(i)", functionID: function.id, functionVersion: 0, functionAlias: nil, description: nil,
-                                  status: .success, sync: true, input: nil, projectID: "p", createdAt: Date())
-            await store.storeFinishedExecution(ended, log: "log \(i)\n", deleted: { i == 7 }) { error in
-                XCTAssertNil(error)
-                stored.withLock { $0 += 1 }
+        func finish(_ range: Range<Int>) async {
+            for i in range {
+                let ended = Execution(id: "q\(i)", functionID: function.id, functionVersion: 0, functionAlias: nil, description: nil,
+                                      status: .success, sync: true, input: nil, projectID: "p", createdAt: Date())
+                await store.storeFinishedExecution(ended, log: "log \(i)\n", deleted: { i == 7 }) { error in
+                    XCTAssertNil(error)
+                    stored.withLock { $0 += 1 }
+                }
             }
         }
-        // Not yet written: the first waits for the others.
-        XCTAssertLessThan(stored.withLock { $0 }, 30)
+        await finish(0..<10)
+        // Not yet written: the first waits ten minutes for others; a read of counts does not.
+        XCTAssertEqual(stored.withLock { $0 }, 0)
+        await store.finishedExecutionsStored()
+        XCTAssertEqual(stored.withLock { $0 }, 10)
+        let early = try await store.function(id: function.id)
+        XCTAssertEqual(early?.count, 10)
+        await finish(10..<30)
+        XCTAssertEqual(stored.withLock { $0 }, 10)
         try store.close()
         XCTAssertEqual(stored.withLock { $0 }, 30)
         let reopened = try Store(directory: directory)

@@ -7,7 +7,7 @@ import Logging
 /// Executions: every call runs on a pooled worker and is stored. An async call is stored
 /// before it is accepted, answers at once with `running` and waits its turn in the execution
 /// queue, which survives a crash because the row is the queue. A sync call answers with the
-/// finished record and is stored once, when it ends; while it runs, reads see it from
+/// finished record and is stored once, a moment after it ends; until then reads see it from
 /// `RunningExecutions` (whose comment says what a crash mid-call leaves).
 public struct ExecutionService: Sendable {
     let store: Store

@@ -3,8 +3,8 @@ import HearthPool
 import Synchronization
 
 /// Every execution while it runs: its output so far, so that its log can be read before it
-/// ends, and — for a sync execution, which has no row until it ends — the execution itself,
-/// which reads merge in so that it is seen as `running` like any other.
+/// ends, and — for a sync execution, which has no row until a moment after it ends — the
+/// execution itself, which reads merge in: `running` like any other, then ended until stored.
 ///
 /// A sync call is stored once, after it ends (`Store.storeFinishedExecution`): storing it
 /// first as `running` and then updating it was two commits, about 1.7× the store's CPU of one,

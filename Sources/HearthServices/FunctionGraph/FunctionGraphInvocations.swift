@@ -37,7 +37,8 @@ public struct FunctionGraphInvocations: Sendable {
         case .int(let i)?: duration = Double(i)
         default: duration = 0
         }
-        let log = withLog ? try await store.executionLog(id: execution.id) ?? "" : ""
+        // Through the service: the record may still be on its way into the store.
+        let log = withLog ? try await executions.log(id: execution.id, by: caller) ?? "" : ""
         return Outcome(execution: execution, output: result?["output"] ?? .null, failure: failure, duration: duration, log: log)
     }
 

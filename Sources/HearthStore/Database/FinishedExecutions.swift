@@ -42,8 +42,8 @@ final class FinishedExecutions: Sendable {
         var writing = false
     }
 
-    /// How long the first execution of a batch waits for others.
-    static let gathering = DispatchTimeInterval.milliseconds(2)
+    /// How long the first execution of a batch waits for others (tests make it long).
+    let gathering: DispatchTimeInterval
     /// A batch this big is written without waiting for the rest of `gathering`.
     static let fullBatch = 64
     /// Beyond this many executions (or bytes of inputs, results and logs) waiting, callers
@@ -54,8 +54,9 @@ final class FinishedExecutions: Sendable {
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "hearth.store.finished-executions")
 
-    init(writer: DatabaseWriter) {
+    init(writer: DatabaseWriter, gathering: DispatchTimeInterval = .milliseconds(2)) {
         self.writer = writer
+        self.gathering = gathering
     }
 
     /// Queues `finished` to be stored; returns at once, or once it is stored if too many are
@@ -80,8 +81,10 @@ final class FinishedExecutions: Sendable {
         }
     }
 
-    /// Writes everything queued, on the calling thread; for the store's close.
+    /// Writes everything queued, on the calling thread; for the store's close (never from a
+    /// `stored` callback, which runs on the queue).
     func flushNow() {
+        dispatchPrecondition(condition: .notOnQueue(queue))
         queue.sync { drain() }
     }
 
@@ -96,7 +99,7 @@ final class FinishedExecutions: Sendable {
         if full {
             queue.async { self.drain() }
         } else if schedule {
-            queue.asyncAfter(deadline: .now() + Self.gathering) { self.drain() }
+            queue.asyncAfter(deadline: .now() + gathering) { self.drain() }
         }
     }
 
@@ -130,14 +133,16 @@ final class FinishedExecutions: Sendable {
         state.withLock { $0.writing = false }
     }
 
-    /// Stores the batch in one transaction; if that fails, each in its own, so that one
-    /// that cannot be stored costs only its own record. Returns each one's error, or nil.
+    /// Stores the batch in one transaction. If a record breaks a constraint (an id taken),
+    /// each is written in its own, so that it costs only its own record; any other failure
+    /// (a full disk, say) fails them all at once rather than once each. Returns each one's
+    /// error, or nil.
     private func write(_ batch: [Finished]) -> [(any Error)?] {
         guard !batch.isEmpty else { return [] }
         do {
             try writer.write { db in try Self.store(batch, db) }
             return Array(repeating: nil, count: batch.count)
-        } catch where batch.count > 1 {
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT && batch.count > 1 {
             return batch.map { finished in
                 do {
                     try writer.write { db in try Self.store([finished], db) }
@@ -147,7 +152,7 @@ final class FinishedExecutions: Sendable {
                 }
             }
         } catch {
-            return [Self.described(error)]
+            return Array(repeating: Self.described(error), count: batch.count)
         }
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GRDB
 import HearthCore
@@ -16,7 +17,8 @@ public final class Store: Sendable {
     public let directory: URL
 
     /// Opens (creating if needed) the store in `directory` and migrates it to the current schema.
-    public init(directory: URL) throws {
+    /// `gathering`: how long a finished sync execution waits for others to share its commit.
+    public init(directory: URL, gathering: DispatchTimeInterval = .milliseconds(2)) throws {
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Every project's inputs, results, logs and code live here: the daemon's alone, also
@@ -40,7 +42,7 @@ public final class Store: Sendable {
             checkpointer = try WALCheckpointer(path: path)
             db.add(transactionObserver: checkpointer, extent: .databaseLifetime)
             db.add(transactionObserver: definitions, extent: .databaseLifetime)
-            finishedExecutions = FinishedExecutions(writer: db)
+            finishedExecutions = FinishedExecutions(writer: db, gathering: gathering)
             for file in [path, path + "-wal", path + "-shm"] { try PrivateFiles.restrict(file, mode: 0o600, ifExists: true) }
         } catch {
             throw StoreError.cannotOpen(path: directory.path, reason: "\(error)")

@@ -69,8 +69,8 @@ extension Store {
         }
     }
 
-    /// Records how an execution ended, with its log, in one transaction, on the caller's
-    /// thread (a sync caller waits for it). Nothing happens if it was deleted meanwhile (a
+    /// Records how an async execution ended, with its log, in one transaction, on the
+    /// caller's thread. Nothing happens if it was deleted meanwhile (a
     /// running execution is stopped by deleting it).
     public func finishExecution(id: String, status: Execution.Status, result: String, log: String?) throws {
         try writeNow { db in
